@@ -1,0 +1,62 @@
+# Assessor: `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ASSESSOR := $(VENV)/bin/assessor
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
+
+.PHONY: docker
+docker: ## Make sure a Docker engine is running (installs/starts one as root on Debian)
+	scripts/ensure-docker
+
+.PHONY: services
+services: ## Make sure PostgreSQL, Redis, Chromium and Docker are up (for the tests)
+	scripts/ensure-services
+
+.PHONY: db
+db: install ## Create or migrate the database (SQLite under instance/ by default)
+	$(ASSESSOR) db upgrade
+
+.PHONY: demo
+demo: install docker db ## Run the platform on SQLite + local worker + local Docker, with demo data
+	$(ASSESSOR) demo
+	$(ASSESSOR) run --host 127.0.0.1 --port 5000
+
+.PHONY: lint
+lint: install ## Check style with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: format
+format: install ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+.PHONY: migrations-check
+migrations-check: install ## Upgrade an empty database, then check the models match the migrations
+	$(VENV)/bin/pytest -q tests/integration/test_migrations.py
+
+.PHONY: test
+test: install services ## Run lint and every test: SQLite, then PostgreSQL (real Docker, Redis, browser)
+	$(MAKE) lint
+	ASSESSOR_REQUIRE_SERVICES=1 $(VENV)/bin/pytest
+	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit
+
+.PHONY: test-fast
+test-fast: install ## Run the unit tests only (no services needed)
+	$(VENV)/bin/pytest -q tests/unit

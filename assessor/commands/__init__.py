@@ -1,0 +1,13 @@
+"""Subcommands of `assessor`, bound to the app so they share its config and database."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from assessor.commands import demo, users
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command group to the app's CLI."""
+    app.cli.add_command(users.group)
+    app.cli.add_command(demo.command)

@@ -1,0 +1,78 @@
+"""Settings read from environment variables, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something the app must refuse to start with."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None = None) -> dict:
+    """Build the settings dict from the environment (read at create_app, never at import)."""
+    env = os.environ if env is None else env
+    instance = Path(instance_path or env.get("ASSESSOR_INSTANCE") or PROJECT_ROOT / "instance")
+    environment = env.get("ASSESSOR_ENV", "development")
+    production = environment == "production"
+
+    secret = env.get("SECRET_KEY", "")
+    if production and len(secret) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to at least 32 random characters when ASSESSOR_ENV=production"
+        )
+    if not secret:
+        # A per-process random key is safe for local use: sessions simply end on restart.
+        secret = os.urandom(32).hex()
+
+    queue_url = env.get("QUEUE_URL") or f"sqlite:///{instance / 'queue.sqlite3'}"
+    settings: dict[str, Any] = {
+        "ENV_NAME": environment,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'assessor.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "QUEUE_URL": queue_url,
+        "SANDBOX_IMAGE": env.get("SANDBOX_IMAGE", "assessor-sandbox:latest"),
+        "SANDBOX_BACKEND": env.get("SANDBOX_BACKEND", "docker"),
+        "CHALLENGES_DIR": env.get("CHALLENGES_DIR") or str(PROJECT_ROOT / "challenges"),
+        "WORKER_CONCURRENCY": _int(env, "WORKER_CONCURRENCY", os.cpu_count() or 1),
+        "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
+        "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 14),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "INSTANCE_DIR": str(instance),
+    }
+    if production and settings["SANDBOX_BACKEND"] == "fake":
+        raise ConfigurationError("SANDBOX_BACKEND=fake runs untrusted code unisolated")
+    return settings

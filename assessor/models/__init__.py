@@ -1,0 +1,41 @@
+"""The data model, one module per aggregate."""
+
+from assessor.models.assessments import (
+    Assessment,
+    AssessmentItem,
+    AssessmentShare,
+    AssessmentStatus,
+)
+from assessor.models.attempts import Attempt, AttemptEvent, AttemptStatus, Draft, DraftSnapshot
+from assessor.models.audit import AuditEvent
+from assessor.models.challenges import Challenge, ChallengeKind, ChallengeVersion, Difficulty
+from assessor.models.reviews import Decision, Review
+from assessor.models.submissions import Submission, SubmissionKind, SubmissionStatus, TestResult
+from assessor.models.types import utcnow
+from assessor.models.users import Role, User
+
+__all__ = [
+    "Assessment",
+    "AssessmentItem",
+    "AssessmentShare",
+    "AssessmentStatus",
+    "Attempt",
+    "AttemptEvent",
+    "AttemptStatus",
+    "AuditEvent",
+    "Challenge",
+    "ChallengeKind",
+    "ChallengeVersion",
+    "Decision",
+    "Difficulty",
+    "Draft",
+    "DraftSnapshot",
+    "Review",
+    "Role",
+    "Submission",
+    "SubmissionKind",
+    "SubmissionStatus",
+    "TestResult",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,47 @@
+"""The staff home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from assessor.extensions import db
+from assessor.models import Assessment, Attempt, AttemptStatus, Challenge
+from assessor.services.permissions import Permission, can, visible_assessments_filter
+from assessor.web.access import staff_required
+
+bp = Blueprint("staff", __name__)
+
+
+@bp.route("/")
+@staff_required(Permission.VIEW_HOME)
+def home():
+    assessments = []
+    counts: dict[int, dict[str, int]] = {}
+    if can(current_user, Permission.VIEW_ASSESSMENT):
+        assessments = list(
+            db.session.scalars(
+                select(Assessment)
+                .where(visible_assessments_filter(current_user))
+                .order_by(Assessment.created_at.desc())
+                .limit(50)
+            )
+        )
+        rows = db.session.execute(
+            select(Attempt.assessment_id, Attempt.status, func.count())
+            .where(Attempt.assessment_id.in_([a.id for a in assessments]))
+            .group_by(Attempt.assessment_id, Attempt.status)
+        )
+        for assessment_id, status, n in rows:
+            counts.setdefault(assessment_id, {})[status.value] = n
+    challenge_count = db.session.scalar(
+        select(func.count(Challenge.id)).where(Challenge.retired_at.is_(None))
+    )
+    return render_template(
+        "staff/home.html",
+        assessments=assessments,
+        counts=counts,
+        challenge_count=challenge_count,
+        statuses=list(AttemptStatus),
+    )

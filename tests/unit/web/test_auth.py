@@ -1,0 +1,80 @@
+import re
+
+from sqlalchemy import select
+
+from assessor.extensions import db
+from assessor.models import AuditEvent, Role
+from tests.factories import make_user
+
+
+def test_home_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_login_and_logout(ctx, client, auth):
+    user = make_user(Role.INTERVIEWER)
+    response = auth.login(user.email)
+    assert response.status_code == 302
+    page = client.get("/")
+    assert page.status_code == 200
+    assert user.name.encode() in page.data
+    auth.logout()
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_refused_without_saying_which_part(ctx, client, auth):
+    user = make_user()
+    response = auth.login(user.email, "wrong password!!")
+    assert response.status_code == 401
+    assert b"Wrong email or password" in response.data
+    assert client.get("/").status_code == 302
+
+
+def test_deactivated_user_is_logged_out_on_next_request(ctx, client, auth):
+    user = make_user()
+    auth.login(user.email)
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_next_parameter_cannot_redirect_off_site(ctx, client):
+    user = make_user()
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": user.email, "password": "correct horse battery staple"},
+    )
+    assert response.headers["Location"] == "/"
+    client.post("/logout")
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": user.email, "password": "correct horse battery staple"},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_login_is_audited(ctx, auth):
+    user = make_user()
+    auth.login(user.email)
+    auth.logout()
+    auth.login("ghost@example.test", "whatever password")
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["auth.login", "auth.logout", "auth.login_failed"]
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_carry_no_inline_script(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " on" + "click=" not in html
