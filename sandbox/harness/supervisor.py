@@ -1,0 +1,346 @@
+"""The trusted supervisor: read the job and nonce, run pytest in a child, print one framed record.
+
+The supervisor is the only process that ever holds the nonce. It makes itself non-dumpable
+before reading it, so candidate code running under the same uid cannot read its memory through
+/proc/PID/mem or ptrace, and the pytest child is started without it (stdin is /dev/null, the
+environment is rebuilt from scratch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .frame import encode_record
+from .ledger import Ledger, cap
+
+PROTOCOL_VERSION = 1
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_EVENT_LINE = 8 * 1024 * 1024
+PR_SET_DUMPABLE = 4
+CHILD_BOOT = (
+    "import sys, importlib\n"
+    "sys.argv[1] in sys.path or sys.path.append(sys.argv[1])\n"
+    "child = importlib.import_module(sys.argv[2] + '.child')\n"
+    "raise SystemExit(child.main(sys.argv[3:]))\n"
+)
+
+
+def make_undumpable() -> bool:
+    """Forbid same-uid processes to ptrace us or read our memory; return whether it worked."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def write_tree(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """Write `files` under `root` and return their SHA-256 digests."""
+    digests = {}
+    for rel, text in files.items():
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise ValueError(f"unsafe path {rel!r}")
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode()
+        path.write_bytes(data)
+        digests[rel] = hashlib.sha256(data).hexdigest()
+    return digests
+
+
+def freeze_tree(root: Path) -> None:
+    """Make the tests read-only: a speed bump only, as the same uid may chmod them back."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    root.chmod(0o555)
+
+
+def changed_files(root: Path, digests: dict[str, str]) -> list[str]:
+    """Return the files under `root` whose content no longer matches `digests`."""
+    changed = []
+    for rel, digest in digests.items():
+        try:
+            current = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            current = None
+        if current != digest:
+            changed.append(rel)
+    return changed
+
+
+def read_oom_counters() -> dict[str, int]:
+    """Read this cgroup's OOM-kill and limit-hit counters (cgroup v1 or v2), where visible."""
+    counters: dict[str, int] = {}
+    for path, key in (
+        ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"),
+        ("/sys/fs/cgroup/memory.events", "oom_kill"),
+    ):
+        try:
+            for line in Path(path).read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == key:
+                    counters["oom_kill"] = counters.get("oom_kill", 0) + int(value)
+        except (OSError, ValueError):
+            continue
+    with contextlib.suppress(OSError, ValueError):
+        counters["failcnt"] = int(Path("/sys/fs/cgroup/memory/memory.failcnt").read_text())
+    return counters
+
+
+class Supervisor:
+    """Run one job's tests in a child process and collect what it reports."""
+
+    def __init__(self, request: dict) -> None:
+        self.nonce: str = request["nonce"]
+        job = request["job"]
+        options = request.get("options", {})
+        self.files: dict[str, str] = job["files"]
+        self.tests: dict[str, str] = job["tests"]
+        self.select: list[str] = list(job.get("select", []))
+        self.wall_s = float(options.get("wall_s", 30.0))
+        self.workdir = Path(options.get("workdir", "/tmp/job"))  # noqa: S108 - private tmpfs
+        # Killing every process we may signal is only safe inside a fresh PID namespace.
+        self.reap_all = options.get("reap") == "namespace" and os.getppid() == 1
+        self.linger_s = float(options.get("linger_s", 0.0))
+        # Only a backend that gives each run its own cgroup asks for the OOM counters.
+        self.read_cgroup = bool(options.get("cgroup", False))
+        self.flags: list[dict] = []
+        self.timed_out = False
+
+    def prepare(self) -> dict[str, str]:
+        """Write the candidate's files and the tests into separate folders."""
+        for name in ("solution", "tests", "tmp", "home"):
+            (self.workdir / name).mkdir(parents=True, exist_ok=True)
+        write_tree(self.workdir / "solution", self.files)
+        digests = write_tree(self.workdir / "tests", self.tests)
+        (self.workdir / "pytest.ini").write_text("[pytest]\n")
+        freeze_tree(self.workdir / "tests")
+        return digests
+
+    def child_command(self, events_fd: int) -> list[str]:
+        """Return the command line of the pytest child (it never carries the nonce)."""
+        package = __package__ or "sandbox_harness"
+        libdir = str(Path(__file__).resolve().parent.parent)
+        return [
+            sys.executable,
+            "-I",
+            "-B",
+            "-c",
+            CHILD_BOOT,
+            libdir,
+            package,
+            "--events-fd",
+            str(events_fd),
+            "--workdir",
+            str(self.workdir),
+            "--",
+            *self.select,
+        ]
+
+    def child_env(self) -> dict[str, str]:
+        """Return a clean environment: nothing of the worker's environment reaches tests."""
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.workdir / "home"),
+            "TMPDIR": str(self.workdir / "tmp"),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # Stops third-party pytest plugins from loading: each could alter reporting.
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        }
+
+    def run(self) -> dict:
+        """Run the child to its end (or the deadline) and return the record's payload."""
+        digests = self.prepare()
+        ledger = Ledger(set(self.tests))
+        read_fd, write_fd = os.pipe()
+        started = time.monotonic()
+        child = subprocess.Popen(
+            self.child_command(write_fd),
+            stdin=subprocess.DEVNULL,
+            pass_fds=(write_fd,),
+            env=self.child_env(),
+            cwd=self.workdir / "tests",
+            start_new_session=True,
+        )
+        os.close(write_fd)
+        self._pump(child, read_fd, ledger, deadline=started + self.wall_s)
+        self._reap(child)
+        os.close(read_fd)
+        return self._payload(child, ledger, digests, time.monotonic() - started)
+
+    def _pump(self, child: subprocess.Popen, read_fd: int, ledger: Ledger, deadline: float) -> None:
+        wake_r, wake_w = os.pipe()
+        waiter = threading.Thread(
+            target=lambda: (child.wait(), os.write(wake_w, b"x")), daemon=True
+        )
+        waiter.start()
+        os.set_blocking(read_fd, False)
+        selector = selectors.DefaultSelector()
+        selector.register(read_fd, selectors.EVENT_READ)
+        selector.register(wake_r, selectors.EVENT_READ)
+        buffer = bytearray()
+        exited = False
+        while not exited:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                self._kill_child(child)
+                child.wait()
+                break
+            for key, _ in selector.select(timeout=remaining):
+                if key.fd == wake_r:
+                    exited = True
+                elif not self._drain(read_fd, buffer, ledger):
+                    selector.unregister(read_fd)
+        self._drain(read_fd, buffer, ledger)
+        if buffer.strip():
+            ledger.feed(bytes(buffer))
+        selector.close()
+        waiter.join(timeout=5)
+        os.close(wake_r)
+        os.close(wake_w)
+
+    @staticmethod
+    def _drain(fd: int, buffer: bytearray, ledger: Ledger) -> bool:
+        """Read what is available; return False at end of file."""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                return True
+            if not chunk:
+                return False
+            buffer.extend(chunk)
+            while b"\n" in buffer:
+                line, _, rest = bytes(buffer).partition(b"\n")
+                buffer[:] = rest
+                ledger.feed(line)
+            if len(buffer) > MAX_EVENT_LINE:
+                ledger.feed(b"<oversized event>")
+                buffer.clear()
+
+    def _kill_child(self, child: subprocess.Popen) -> None:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except OSError:
+            child.kill()
+
+    def _reap(self, child: subprocess.Popen) -> None:
+        """Kill whatever the tests left behind, so nothing runs on or writes after the record."""
+        with contextlib.suppress(OSError):
+            if self.reap_all:
+                # Every process of the sandbox but init and us: daemons that left the group too.
+                os.kill(-1, signal.SIGKILL)
+            else:
+                os.killpg(child.pid, signal.SIGKILL)
+
+    def _payload(
+        self, child: subprocess.Popen, ledger: Ledger, digests: dict, elapsed: float
+    ) -> dict:
+        code = child.returncode
+        signal_number = -code if code is not None and code < 0 else None
+        if self.timed_out:
+            ending = f"the run exceeded its time limit of {self.wall_s:g} s"
+        elif signal_number is not None:
+            ending = f"the test process was killed by signal {signal_number}"
+        elif ledger.finished is None:
+            ending = f"the test process exited with code {code} before the session finished"
+        else:
+            ending = None
+        changed = changed_files(self.workdir / "tests", digests)
+        flags = list(self.flags)
+        for rel in changed:
+            flags.append(
+                {
+                    "code": "tests_tampered",
+                    "message": "a test file was modified during the run",
+                    "path": rel,
+                    "line": None,
+                }
+            )
+        for message in ledger.tamper:
+            flags.append({"code": "runtime_tamper", "message": message, "path": None, "line": None})
+        for message in ledger.violations:
+            flags.append({"code": "forged_events", "message": message, "path": None, "line": None})
+        tests = ledger.final_tests(ending)
+        if changed:
+            for test in tests:
+                if test["outcome"] == "passed":
+                    test["outcome"] = "error"
+                    test["message"] = cap(
+                        "test files were modified during the run: " + ", ".join(changed)
+                    )
+        return {
+            "version": PROTOCOL_VERSION,
+            "tests": tests,
+            "collection_errors": ledger.collection_errors,
+            "child": {
+                "exit_code": code if signal_number is None else None,
+                "signal": signal_number,
+                "pytest_exit": ledger.finished,
+                "finished": ledger.finished is not None and not self.timed_out,
+                "timed_out": self.timed_out,
+                "ending": ending,
+                "elapsed_s": round(elapsed, 6),
+            },
+            "flags": flags,
+            "oom": read_oom_counters() if self.read_cgroup else {},
+        }
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _linger(seconds: float) -> None:
+    """Stay alive until the host has read the cgroup counters and closes or removes us."""
+    if seconds <= 0:
+        return
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ)
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if selector.select(timeout=left) and not os.read(0, 65536):
+            return
+
+
+def main() -> int:
+    """Run one job from stdin and print its framed record on stdout."""
+    dumpable_off = make_undumpable()
+    line = sys.stdin.buffer.readline(MAX_REQUEST_BYTES)
+    try:
+        request = json.loads(line)
+        supervisor = Supervisor(request)
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"sandbox harness: unreadable request: {exc!r}", file=sys.stderr)
+        return 2
+    if not dumpable_off:
+        supervisor.flags.append(
+            {
+                "code": "harness_degraded",
+                "message": "could not make the supervisor non-dumpable",
+                "path": None,
+                "line": None,
+            }
+        )
+    try:
+        payload = supervisor.run()
+    except Exception as exc:  # reported in the record, so the host can explain the crash
+        payload = {"version": PROTOCOL_VERSION, "harness_error": cap(repr(exc))}
+    _write_all(1, encode_record(supervisor.nonce, payload))
+    _linger(supervisor.linger_s)
+    return 0

@@ -1,0 +1,158 @@
+"""Turn what a backend observed of a run into a Result: classify, merge expectations, flag.
+
+Classification order is fixed: 1 the deadline, 2 an OOM kill, 3 the output cap, 4 the framed
+record. The exit code alone never decides anything, and a run without a genuine record crashed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .harness.frame import find_record
+from .model import (
+    MESSAGE_LIMIT,
+    TAIL_LIMIT,
+    Flag,
+    Job,
+    Outcome,
+    Result,
+    RunStatus,
+    TestOutcome,
+    cap_text,
+)
+from .scan import scan_files
+
+COMPLETED_PYTEST_EXITS = (0, 1, 5)  # all passed, some failed, none collected
+
+
+@dataclasses.dataclass
+class Observation:
+    """What a backend saw of one run from the host side."""
+
+    stdout: bytes
+    stderr: bytes
+    duration_s: float
+    exit_code: int | None = None
+    deadline_hit: bool = False
+    oom_killed: bool = False
+    output_exceeded: bool = False
+    evidence: list[str] = dataclasses.field(default_factory=list)
+
+
+def _strip(data: bytes, span: tuple[int, int] | None) -> bytes:
+    return data if span is None else data[: span[0]] + data[span[1] :]
+
+
+def _tail(data: bytes) -> str:
+    return cap_text(data.decode("utf-8", "replace"), TAIL_LIMIT, keep="tail")
+
+
+def _status(
+    job: Job, seen: Observation, payload: dict | None, output: int
+) -> tuple[RunStatus, str]:
+    limits = job.limits
+    child = (payload or {}).get("child") or {}
+    oom = (payload or {}).get("oom") or {}
+    if seen.deadline_hit or child.get("timed_out"):
+        who = (
+            "the host killed the container" if seen.deadline_hit else "the test process was killed"
+        )
+        return RunStatus.TIMED_OUT, f"timed out: the run exceeded {limits.wall_s:g} s; {who}"
+    if seen.oom_killed or oom.get("oom_kill", 0) > 0:
+        evidence = "; ".join(seen.evidence) or f"oom counters {oom}"
+        return RunStatus.MEMORY_EXCEEDED, (
+            f"memory exceeded: a process hit the {limits.memory_mb} MB limit and was killed "
+            f"by the out-of-memory killer ({evidence})"
+        )
+    if seen.output_exceeded or output > limits.output_kb * 1024:
+        return RunStatus.OUTPUT_EXCEEDED, (
+            f"output exceeded: the tests wrote more than {limits.output_kb} KB to stdout/stderr"
+        )
+    if payload is None:
+        return RunStatus.CRASHED, (
+            "crashed: no genuine result record (the supervisor was killed or never reported; "
+            f"exit code {seen.exit_code})"
+        )
+    if "harness_error" in payload:
+        return RunStatus.CRASHED, f"crashed: the harness failed: {payload['harness_error']}"
+    if not child.get("finished"):
+        return RunStatus.CRASHED, f"crashed: {child.get('ending') or 'the test process died'}"
+    if child.get("pytest_exit") not in COMPLETED_PYTEST_EXITS:
+        return RunStatus.CRASHED, f"crashed: pytest ended with exit code {child.get('pytest_exit')}"
+    return RunStatus.COMPLETED, "completed"
+
+
+def _outcomes(payload: dict | None) -> list[TestOutcome]:
+    outcomes = []
+    for entry in (payload or {}).get("tests", []):
+        points = entry.get("points")
+        outcomes.append(
+            TestOutcome(
+                id=str(entry["id"]),
+                outcome=Outcome(entry["outcome"]),
+                duration_s=float(entry.get("duration_s", 0.0)),
+                message=cap_text(str(entry.get("message", "")), MESSAGE_LIMIT),
+                points=float(points) if points is not None else None,
+                skill=entry.get("skill"),
+            )
+        )
+    return outcomes
+
+
+def _missing_reason(test_id: str, payload: dict | None, detail: str) -> str:
+    path = test_id.split("::", 1)[0]
+    for error in (payload or {}).get("collection_errors", []):
+        if error.get("path") == path:
+            return f"did not run: {path} failed to import or collect:\n{error.get('message', '')}"
+    return f"did not run: the run reported no result for it ({detail})"
+
+
+def _summary(status: RunStatus, detail: str, tests: list[TestOutcome]) -> str:
+    counts: dict[str, int] = {}
+    for test in tests:
+        counts[test.outcome] = counts.get(test.outcome, 0) + 1
+    tally = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "no tests"
+    if status is RunStatus.COMPLETED:
+        return f"completed: {tally}"
+    return f"{detail} [{tally}]"
+
+
+def build_result(job: Job, nonce: str, seen: Observation) -> Result:
+    """Classify a run and return its Result, with expectations merged and flags attached."""
+    payload, forged, span = find_record(bytes(seen.stdout), nonce)
+    stdout = _strip(bytes(seen.stdout), span)
+    status, detail = _status(job, seen, payload, len(stdout) + len(seen.stderr))
+    tests = _outcomes(payload)
+    flags = list(scan_files(job.files))
+    for entry in (payload or {}).get("flags", []):
+        flags.append(Flag(**{k: entry.get(k) for k in ("code", "message", "path", "line")}))
+    if forged:
+        flags.append(
+            Flag("forged_output", f"{forged} forged or malformed result frame(s) were ignored")
+        )
+    reported = {t.id for t in tests}
+    missing = tuple(i for i in job.expected if i not in reported)
+    unexpected = tuple(t.id for t in tests if job.expected and t.id not in job.expected)
+    for test_id in missing:
+        reason = cap_text(_missing_reason(test_id, payload, detail), MESSAGE_LIMIT)
+        tests.append(TestOutcome(test_id, Outcome.FAILED, 0.0, reason, None, None))
+    if unexpected:
+        flags.append(
+            Flag("unexpected_tests", f"tests ran that the manifest does not list: {unexpected[:5]}")
+        )
+    child = (payload or {}).get("child") or {}
+    exit_code = child.get("pytest_exit")
+    if exit_code is None:
+        exit_code = child.get("exit_code", seen.exit_code)
+    return Result(
+        status=status,
+        tests=tuple(tests),
+        exit_code=exit_code,
+        duration_s=round(seen.duration_s, 6),
+        stdout_tail=_tail(stdout),
+        stderr_tail=_tail(bytes(seen.stderr)),
+        missing=missing,
+        unexpected=unexpected,
+        flags=tuple(flags),
+        detail=_summary(status, detail, tests),
+    )
