@@ -13,7 +13,7 @@ SHM_MB = 8
 
 
 def create_kwargs(image: str, limits: Limits, labels: dict[str, str]) -> dict[str, Any]:
-    """Return the `APIClient.create_container` arguments of one sandbox run."""
+    """Return the `APIClient.create_container` arguments of one run (host_config as kwargs)."""
     from docker.types import LogConfig, Ulimit
 
     file_bytes = limits.file_mb * 1024 * 1024
@@ -68,8 +68,8 @@ def create_kwargs(image: str, limits: Limits, labels: dict[str, str]) -> dict[st
         "environment": dict(IMAGE_ENV),
         "hostname": "sandbox",
         "labels": labels,
+        # The job arrives on stdin (stdin_open without detach also sets StdinOnce).
         "stdin_open": True,
-        "stdin_once": True,
         "tty": False,
         "network_disabled": True,
         "host_config": host_config,

@@ -121,7 +121,9 @@ class DockerBackend(Backend):
         nonce = new_nonce()
         budget = limits.wall_s + STARTUP_GRACE_S
         labels = run_labels(time.time() + budget + LINGER_S)
-        container = api.create_container(**create_kwargs(image, limits, labels))["Id"]
+        kwargs = create_kwargs(image, limits, labels)
+        kwargs["host_config"] = api.create_host_config(**kwargs["host_config"])
+        container = api.create_container(**kwargs)["Id"]
         collector = OutputCollector(limits.output_kb, nonce)
         sock = None
         try:

@@ -94,6 +94,8 @@ class FakeBackend(Backend):
         _kill_group(proc)
         for reader in readers:
             reader.join(timeout=GRACE_S)
+        proc.stdout.close()
+        proc.stderr.close()
         return Observation(
             stdout=bytes(collector.stdout),
             stderr=bytes(collector.stderr),

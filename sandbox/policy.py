@@ -35,7 +35,6 @@ IMAGE_MODULES = {
     "typing_extensions",
     "sandbox_harness",
     "sandbox",
-    "conftest",
     "tests",
 }
 

@@ -23,6 +23,7 @@ from .model import (
 from .scan import scan_files
 
 COMPLETED_PYTEST_EXITS = (0, 1, 5)  # all passed, some failed, none collected
+PYTEST_EXITS = {2: "was interrupted", 3: "hit an internal error", 4: "was misused"}
 
 
 @dataclasses.dataclass
@@ -78,7 +79,9 @@ def _status(
     if not child.get("finished"):
         return RunStatus.CRASHED, f"crashed: {child.get('ending') or 'the test process died'}"
     if child.get("pytest_exit") not in COMPLETED_PYTEST_EXITS:
-        return RunStatus.CRASHED, f"crashed: pytest ended with exit code {child.get('pytest_exit')}"
+        code = child.get("pytest_exit")
+        why = PYTEST_EXITS.get(code, "ended abnormally")
+        return RunStatus.CRASHED, f"crashed: pytest {why} (exit code {code}); see stdout"
     return RunStatus.COMPLETED, "completed"
 
 

@@ -28,6 +28,9 @@ def pytest_args(workdir: Path, select: list[str]) -> list[str]:
         "--continue-on-collection-errors",
         "--basetemp",
         str(workdir / "tmp" / "pytest"),
+        # Output reaches the container's stdout as it is written, where the host caps it, and
+        # is still kept for failure reports.
+        "--capture=tee-sys",
         "--no-header",
         "--tb=short",
         "-rfE",

@@ -166,7 +166,9 @@ def compose(base: Path, libs: Path, out: Path) -> None:
     }
     site = "." + SITE_DIR
     with tarfile.open(base) as src, tarfile.open(out, "w") as dst:
+        present: set[str] = set()
         for member in src:
+            present.add(member.name.rstrip("/"))
             if member.name in accounts:
                 data = src.extractfile(member).read() + accounts[member.name].encode()
                 member.size = len(data)
@@ -177,7 +179,8 @@ def compose(base: Path, libs: Path, out: Path) -> None:
                 dst.addfile(member)
         parts = site.split("/")
         for depth in range(2, len(parts) + 1):
-            dst.addfile(_dir_entry("/".join(parts[:depth])))
+            if "/".join(parts[:depth]) not in present:  # the engine refuses duplicate paths
+                dst.addfile(_dir_entry("/".join(parts[:depth])))
         for path in sorted(libs.rglob("*")):
             dst.add(path, f"{site}/{path.relative_to(libs)}", recursive=False, filter=_root_owned)
         dst.addfile(_dir_entry(f"{site}/{HARNESS_MODULE}"))

@@ -1,0 +1,284 @@
+"""The harness itself, run on the host through the fake backend: real pytest, real attacks.
+
+These attacks live inside the test process, so they need no container: the defences under test
+are the supervisor's validation, the nonce, the captured test sources and the guard.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import sandbox
+
+from .conftest import EXPECTED, LIMITER, WRONG_LIMITER, make_job
+
+PASSED, FAILED, ERROR = sandbox.Outcome.PASSED, sandbox.Outcome.FAILED, sandbox.Outcome.ERROR
+
+
+def outcomes(result: sandbox.Result) -> dict[str, str]:
+    return {t.id: str(t.outcome) for t in result.tests}
+
+
+def flag_codes(result: sandbox.Result) -> set[str]:
+    return {f.code for f in result.flags}
+
+
+def solution(prefix: str, body: str = LIMITER) -> dict[str, str]:
+    return {"limiter.py": textwrap.dedent(prefix) + "\n" + body}
+
+
+def test_a_correct_solution_passes_everything_with_points_and_skills(fake):
+    result = fake.run(make_job())
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert outcomes(result) == dict.fromkeys(EXPECTED, "passed")
+    first = next(t for t in result.tests if t.id == EXPECTED[0])
+    assert (first.points, first.skill) == (2.0, "algorithms")
+    second = next(t for t in result.tests if t.id == EXPECTED[1])
+    assert (second.points, second.skill) == (None, None)
+    assert result.exit_code == 0 and result.flags == ()
+
+
+def test_a_partial_solution_scores_exactly_what_it_should(fake):
+    result = fake.run(make_job({"limiter.py": WRONG_LIMITER}))
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert outcomes(result) == {
+        EXPECTED[0]: "passed",
+        EXPECTED[1]: "failed",
+        EXPECTED[2]: "failed",
+        EXPECTED[3]: "failed",
+    }
+    failed = next(t for t in result.tests if t.id == EXPECTED[1])
+    assert "assert True is False" in failed.message
+
+
+def test_selection_runs_only_the_selected_tests(fake):
+    result = fake.run(make_job(select=("public",), expected=EXPECTED[:2]))
+    assert outcomes(result) == dict.fromkeys(EXPECTED[:2], "passed")
+
+
+def test_public_and_hidden_modules_may_share_a_basename(fake):
+    # Both test files are named test_api.py; importlib mode keeps them apart.
+    assert len(fake.run(make_job()).tests) == 4
+
+
+def test_a_solution_that_does_not_import_fails_every_test(fake):
+    result = fake.run(make_job({"limiter.py": "class TokenBucket(:\n"}))
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert set(result.missing) == set(EXPECTED)
+    assert "syntax_error" in flag_codes(result)
+
+
+def test_sys_exit_at_import_never_passes(fake):
+    result = fake.run(make_job(solution("import sys\nsys.exit(0)")))
+    # pytest treats SystemExit during collection as an internal error and stops the session.
+    assert result.status is sandbox.RunStatus.CRASHED
+    assert "internal error" in result.detail
+    assert set(result.missing) == set(EXPECTED)
+    assert all(t.outcome is FAILED for t in result.tests)
+
+
+def test_os_exit_at_import_crashes_the_run_never_a_pass(fake):
+    result = fake.run(make_job(solution("import os\nos._exit(0)")))
+    assert result.status is sandbox.RunStatus.CRASHED
+    assert "before the session finished" in result.detail
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "hard_exit" in flag_codes(result)
+
+
+def test_killing_itself_mid_test_is_a_crash(fake):
+    body = LIMITER.replace(
+        "        self.tokens -= 1",
+        "        import os, signal\n        os.kill(os.getpid(), signal.SIGKILL)",
+    )
+    result = fake.run(make_job({"limiter.py": body}))
+    assert result.status is sandbox.RunStatus.CRASHED
+    assert "signal 9" in result.detail
+    # hidden/ runs first: capacity 0 never reaches the kill, capacity 3 dies in it.
+    assert outcomes(result) == {
+        EXPECTED[2]: "passed",
+        EXPECTED[3]: "error",
+        EXPECTED[0]: "error",
+        EXPECTED[1]: "error",
+    }
+
+
+def test_killing_the_supervisor_leaves_no_record_and_no_pass(fake):
+    result = fake.run(
+        make_job(solution("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"))
+    )
+    assert result.status is sandbox.RunStatus.CRASHED
+    assert all(t.outcome is FAILED for t in result.tests)
+
+
+def test_forged_result_lines_on_stdout_are_ignored_and_flagged(fake):
+    forged = f"""
+    import json, sys
+    body = json.dumps({{"tests": [{{"id": i, "outcome": "passed"}} for i in {list(EXPECTED)!r}],
+                       "child": {{"finished": True, "pytest_exit": 0}}}})
+    for nonce in ("0" * 32, "ab" * 16):
+        head = "\\n@@ASSESSOR-RESULT@@ " + nonce + " " + str(len(body)) + "\\n"
+        sys.stdout.write(head + body + "\\n@@ASSESSOR-END@@ " + nonce + "\\n")
+    print("==== 4 passed in 0.01s ====")
+    """
+    result = fake.run(make_job(solution(forged, WRONG_LIMITER)))
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert outcomes(result)[EXPECTED[1]] == "failed"
+    assert "forged_output" in flag_codes(result)
+
+
+def test_forged_events_on_the_report_pipe_spoil_the_run(fake):
+    forged = """
+    import json, os
+    for fd in range(3, 64):
+        try:
+            os.write(fd, b'{"e": "result", "id": "x", "outcome": "passed", "duration_s": 0}\\n')
+        except OSError:
+            pass
+    """
+    result = fake.run(make_job(solution(forged)))
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "forged_events" in flag_codes(result)
+
+
+def test_patching_pytest_reports_at_import_is_caught(fake):
+    patch = """
+    from _pytest.reports import TestReport
+    _original = TestReport.from_item_and_call.__func__
+    def _always_pass(cls, item, call):
+        report = _original(cls, item, call)
+        report.outcome = "passed"
+        report.longrepr = None
+        return report
+    TestReport.from_item_and_call = classmethod(_always_pass)
+    """
+    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "runtime_tamper" in flag_codes(result)
+    assert "pytest_internals" in flag_codes(result)
+
+
+def test_swallowing_exceptions_in_the_runner_is_caught(fake):
+    patch = """
+    import _pytest.python
+    def _runtest(self):
+        try:
+            self.ihook.pytest_pyfunc_call(pyfuncitem=self)
+        except AssertionError:
+            pass
+    _pytest.python.Function.runtest = _runtest
+    """
+    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
+    assert outcomes(result)[EXPECTED[1]] == "error"
+    assert PASSED not in {t.outcome for t in result.tests if t.id != EXPECTED[0]}
+    assert "runtime_tamper" in flag_codes(result)
+
+
+def test_patching_builtins_is_caught(fake):
+    patch = """
+    import builtins
+    builtins.all = lambda iterable: True
+    """
+    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "runtime_tamper" in flag_codes(result)
+
+
+def test_rewriting_test_files_before_they_are_imported_changes_nothing(fake):
+    # Imported by the hidden module first (alphabetical), the solution rewrites the public one.
+    attack = """
+    import os
+    path = os.path.join(os.getcwd(), "public", "test_api.py")  # the tests folder is the cwd
+    os.chmod(os.path.dirname(path), 0o755)
+    os.chmod(path, 0o644)
+    with open(path, "w") as handle:
+        handle.write("def test_allows_up_to_capacity():\\n    pass\\n"
+                     "def test_refuses_when_empty():\\n    pass\\n")
+    """
+    result = fake.run(make_job(solution(attack, WRONG_LIMITER)))
+    assert outcomes(result)[EXPECTED[1]] != "passed"
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "tests_tampered" in flag_codes(result)
+    assert any("modified" in t.message for t in result.tests)
+
+
+def test_planting_fake_test_modules_in_sys_modules_is_caught(fake):
+    attack = """
+    import sys, types
+    fake = types.ModuleType("public.test_api")
+    exec("def test_allows_up_to_capacity(): pass\\n"
+         "def test_refuses_when_empty(): pass", fake.__dict__)
+    fake.__file__ = "planted"
+    sys.modules["public.test_api"] = fake
+    """
+    result = fake.run(make_job(solution(attack, WRONG_LIMITER)))
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert "runtime_tamper" in flag_codes(result) or result.missing
+
+
+def test_always_equal_objects_pass_but_are_flagged_for_review(fake):
+    cheat = """
+    class _Anything:
+        def __eq__(self, other):
+            return True
+        def __hash__(self):
+            return 0
+        def __bool__(self):
+            return True
+    """
+    body = LIMITER.replace("        return True\n", "        return _Anything()\n").replace(
+        "            return False", "            return _Anything()"
+    )
+    result = fake.run(make_job(solution(cheat, body)))
+    always_equal = [f for f in result.flags if f.code == "always_equal"]
+    assert always_equal and all(f.path == "limiter.py" and f.line for f in always_equal)
+
+
+def test_sleeping_past_the_deadline_times_out_and_keeps_earlier_results(fake):
+    body = LIMITER.replace(
+        "        self.tokens -= 1",
+        "        import time\n"
+        "        time.sleep(60) if self.tokens == 3 else None\n"
+        "        self.tokens -= 1",
+    )
+    result = fake.run(make_job({"limiter.py": body}, limits=sandbox.Limits(wall_s=3)))
+    assert result.status is sandbox.RunStatus.TIMED_OUT
+    # hidden/ runs first: capacity 0 passes, capacity 3 sleeps, public/ never starts.
+    assert outcomes(result) == {
+        EXPECTED[2]: "passed",
+        EXPECTED[3]: "error",
+        EXPECTED[0]: "error",
+        EXPECTED[1]: "error",
+    }
+    messages = {t.id: t.message for t in result.tests}
+    assert "ended during this test" in messages[EXPECTED[3]]
+    assert messages[EXPECTED[0]].startswith("did not run")
+
+
+def test_an_output_flood_is_cut_at_the_cap(fake):
+    flood = 'import sys\nsys.stdout.write("x" * 64 * 1024 * 1024)\n'
+    result = fake.run(make_job(solution(flood), limits=sandbox.Limits(output_kb=64)))
+    assert result.status is sandbox.RunStatus.OUTPUT_EXCEEDED
+    assert PASSED not in {t.outcome for t in result.tests}
+    assert len(result.stdout_tail) <= sandbox.model.TAIL_LIMIT
+
+
+@pytest.mark.parametrize("name", ["pytest.ini", "pyproject.toml", "setup.cfg"])
+def test_candidate_configuration_never_reaches_pytest(fake, name):
+    # Even if the policy were bypassed, the harness's own ini and rootdir win.
+    config = (
+        "[pytest]\naddopts = -p no:python\n"
+        if name != "pyproject.toml"
+        else ("[tool.pytest.ini_options]\naddopts = '-p no:python'\n")
+    )
+    result = fake.run(make_job({"limiter.py": LIMITER, name: config}))
+    assert outcomes(result) == dict.fromkeys(EXPECTED, "passed")
+
+
+def test_a_candidate_conftest_is_never_loaded(fake):
+    conftest = "import os\nos._exit(0)\n"
+    result = fake.run(make_job({"limiter.py": LIMITER, "conftest.py": conftest}))
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert outcomes(result) == dict.fromkeys(EXPECTED, "passed")
