@@ -9,7 +9,10 @@ from flask import Flask
 from flask_talisman import Talisman
 
 from assessor import config as settings
-from assessor import models  # noqa: F401  (registers every table on db.metadata)
+from assessor import (
+    jobs,
+    models,  # noqa: F401  (registers every table on db.metadata)
+)
 from assessor.commands import register_commands
 from assessor.extensions import csrf, db, limiter, login_manager, migrate
 from assessor.web import register_blueprints
@@ -62,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
+    jobs.init_app(app)
     register_blueprints(app)
     register_commands(app)
     return app

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, routes_command, shell_command
 
 from assessor import create_app
 from assessor.config import PROJECT_ROOT
@@ -15,6 +15,7 @@ from assessor.config import PROJECT_ROOT
 @click.group(
     cls=FlaskGroup,
     create_app=create_app,
+    add_default_commands=False,  # our `run` also starts the embedded worker
     add_version_option=False,
     load_dotenv=False,
     set_debug_flag=False,
@@ -37,6 +38,9 @@ def cli() -> None:
     instance = os.environ.get("ASSESSOR_INSTANCE") or str(PROJECT_ROOT / "instance")
     Path(instance).mkdir(parents=True, exist_ok=True)
 
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
 
 # The factory is fixed: FlaskGroup's --app and --env-file options would only confuse here.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file")]

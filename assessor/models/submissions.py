@@ -59,6 +59,8 @@ class Submission(db.Model):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tries: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the row was last handed to the queue; the reaper re-enqueues work left waiting.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How the sandbox run ended: completed, timed_out, memory_exceeded, ...

@@ -211,6 +211,7 @@ def upgrade():
     sa.Column('lease_expires_at', assessor.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tries', sa.Integer(), nullable=False),
     sa.Column('created_at', assessor.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', assessor.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('started_at', assessor.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', assessor.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=40), nullable=True),

@@ -1,0 +1,87 @@
+"""What a challenge folder holds once read: plain, immutable data."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+# The skill vocabulary; docs/authoring.md explains each word. Reports group scores by skill,
+# so a closed list keeps "sql", "SQL" and "databases" from becoming three bars.
+SKILLS: dict[str, str] = {
+    "api-design": "HTTP resources, status codes, validation, errors, pagination",
+    "sql": "querying: joins, aggregates, window functions",
+    "schema-design": "tables, constraints, indexes, migrations",
+    "data-modeling": "entities, relations and invariants in code",
+    "performance": "query counts, complexity, avoiding needless work",
+    "caching": "TTL, eviction, invalidation",
+    "rate-limiting": "token buckets, windows, fairness",
+    "idempotency": "safe retries, idempotency keys, exactly-once effects",
+    "security": "input handling, secrets, constant-time comparison, IDOR",
+    "auth": "password storage, sessions and tokens, authorization",
+    "concurrency": "threads, locks, races, queues",
+    "resilience": "retries, backoff, circuit breakers, timeouts",
+    "testing": "writing and reasoning about tests",
+    "system-design": "architecture, trade-offs, scaling, failure modes",
+    "observability": "logging, metrics, tracing, alerting",
+}
+KINDS = ("code", "design")
+DIFFICULTIES = ("easy", "medium", "hard")
+# Platform defaults for one grading run; challenge.yaml may lower or raise them within bounds.
+DEFAULT_LIMITS = {"timeout_s": 30, "memory_mb": 256, "cpus": 1.0, "pids": 64, "output_kb": 256}
+LIMIT_BOUNDS = {
+    "timeout_s": (1, 300),
+    "memory_mb": (64, 2048),
+    "cpus": (0.25, 4.0),
+    "pids": (16, 512),
+    "output_kb": (16, 4096),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RubricCriterion:
+    id: str
+    title: str
+    points: float
+    guidance: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChallengeSpec:
+    """A challenge folder, read and checked, with the hash of its content."""
+
+    slug: str
+    title: str
+    kind: str
+    skills: tuple[str, ...]
+    difficulty: str
+    minutes: int
+    editable: tuple[str, ...]
+    limits: Mapping[str, Any]
+    summary: str
+    statement: str
+    starter: Mapping[str, str]
+    solution: Mapping[str, str]
+    wrong: Mapping[str, Mapping[str, str]]
+    tests: Mapping[str, str]
+    rubric: tuple[RubricCriterion, ...]
+    content_hash: str
+
+    @property
+    def public_tests(self) -> dict[str, str]:
+        return {p: t for p, t in self.tests.items() if p.startswith("public/")}
+
+    @property
+    def has_tests(self) -> bool:
+        return any(p.endswith(".py") for p in self.tests)
+
+    def meta(self) -> dict[str, Any]:
+        """Return the metadata stored with a catalog version."""
+        return {
+            "editable": list(self.editable),
+            "limits": dict(self.limits),
+            "summary": self.summary,
+        }

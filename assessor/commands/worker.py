@@ -1,0 +1,65 @@
+"""`assessor worker`: grade submissions from the queue."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from assessor import jobs
+
+
+@click.command("worker")
+@click.option(
+    "--concurrency",
+    "-c",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Submissions graded at once (threads). Default: WORKER_CONCURRENCY, else the core count.",
+)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also run the reaper (lost work, expired attempts) every minute.",
+)
+@with_appcontext
+def command(concurrency: int | None, periodic: bool) -> None:
+    """Run a queue consumer that grades submissions in the sandbox.
+
+    Start one per host with a Docker engine; with QUEUE_URL=redis://... any number of hosts
+    share the queue. Stopping it (Ctrl-C, SIGTERM) loses nothing: unfinished work is leased,
+    and the reaper hands it to another worker when the lease lapses.
+    """
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    queue = jobs.queue()
+    workers = concurrency or current_app.config["WORKER_CONCURRENCY"] or os.cpu_count() or 1
+    sweep = getattr(queue.backend, "sweep_orphans", None)
+    if sweep is not None:
+        try:
+            removed = sweep()
+            if removed:
+                click.echo(f"Removed {len(removed)} orphaned sandbox container(s).")
+        except Exception as exc:  # the engine may be down: the worker still starts and waits
+            click.echo(f"Orphan sweep skipped: {exc}", err=True)
+    # Work left behind while no worker was running is picked up now, not a minute later.
+    queue.reap()
+    click.echo(
+        f"Worker: {workers} thread(s), queue {current_app.config['QUEUE_URL']}, "
+        f"sandbox {current_app.config['SANDBOX_BACKEND']}."
+    )
+    consumer = queue.huey.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=periodic,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.5,  # poll at least twice a second: submit-to-graded latency matters
+        check_worker_health=True,
+    )
+    consumer.run()

@@ -1,0 +1,147 @@
+"""The queue (Huey) and its tasks: grade, finalize expired attempts, reap stuck work.
+
+Huey has no acks-late, so the database is the source of truth: a submission row carries its
+status and lease, and the periodic reaper re-enqueues whatever a lost task left behind. The
+queue only carries hints ("look at submission 42"); losing one never loses work.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlparse
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+import sandbox
+from assessor.services import finalization, grading
+from assessor.services.deadlines import NETWORK_GRACE
+from assessor.services.signals import attempt_started, submission_queued
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 300
+
+
+def backoff_seconds(tries: int) -> int:
+    """Wait 5 s, 10 s, 20 s ... up to 5 minutes between infrastructure retries."""
+    return min(MAX_BACKOFF_S, 5 * 2 ** max(tries - 1, 0))
+
+
+def make_huey(url: str, *, name: str = "assessor", immediate: bool = False) -> Huey:
+    """Build the Huey instance for a QUEUE_URL: sqlite:///path or redis://host:port/db."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        return SqliteHuey(name=name, filename=str(Path(path)), immediate=immediate)
+    if parsed.scheme in ("redis", "rediss"):
+        return RedisHuey(name=name, url=url, immediate=immediate)
+    raise ValueError(f"QUEUE_URL must be sqlite:///path or redis://..., got {url!r}")
+
+
+class GradingQueue:
+    """The app's queue and its tasks, built on first use from the app's config."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._backend: sandbox.Backend | None = None
+
+    @cached_property
+    def huey(self) -> Huey:
+        config = self.app.config
+        huey = make_huey(config["QUEUE_URL"], immediate=config.get("QUEUE_IMMEDIATE", False))
+        self._register(huey)
+        return huey
+
+    @property
+    def backend(self) -> sandbox.Backend:
+        if self._backend is None:
+            options = {}
+            if self.app.config["SANDBOX_BACKEND"] == "docker":
+                options["image"] = self.app.config["SANDBOX_IMAGE"]
+            self._backend = sandbox.get_backend(self.app.config["SANDBOX_BACKEND"], **options)
+        return self._backend
+
+    def _register(self, huey: Huey) -> None:
+        @huey.task(name="grade")
+        def grade(submission_id: int) -> str | None:
+            with self.app.app_context():
+                try:
+                    status = grading.grade(
+                        submission_id, self.backend, self.app.config["SANDBOX_IMAGE"]
+                    )
+                except grading.GradingRetry as retry:
+                    delay = backoff_seconds(retry.tries)
+                    log.warning("%s; retrying in %s s", retry, delay)
+                    self.enqueue_grade(submission_id, delay=delay)
+                    return "retry"
+                return status.value if status else None
+
+        @huey.task(name="finalize")
+        def finalize(attempt_id: int) -> bool:
+            with self.app.app_context():
+                return finalization.finalize_if_due(attempt_id)
+
+        @huey.periodic_task(crontab(minute="*"), name="reap")
+        def reap() -> dict:
+            with self.app.app_context():
+                return self.reap()
+
+        self.grade_task, self.finalize_task, self.reap_task = grade, finalize, reap
+
+    def reap(self) -> dict:
+        """Finish expired attempts and re-enqueue work whose lease or queue entry was lost."""
+        finished = finalization.sweep_expired()
+        requeued = grading.due_for_requeue()
+        for submission_id in requeued:
+            self.enqueue_grade(submission_id)
+        if finished or requeued:
+            log.info("reaper: finalized %s, re-enqueued %s", finished, requeued)
+        return {"finalized": finished, "requeued": requeued}
+
+    def enqueue_grade(self, submission_id: int, *, delay: int | None = None) -> None:
+        """Hand a submission to the workers; a failure is logged and left to the reaper."""
+        try:
+            if delay:
+                self.huey  # noqa: B018 - builds the tasks on first use
+                self.grade_task.schedule(args=(submission_id,), delay=delay)
+            else:
+                self.huey  # noqa: B018
+                self.grade_task(submission_id)
+        except Exception:
+            log.exception("could not enqueue submission %s; the reaper will retry", submission_id)
+
+    def schedule_finalize(self, attempt_id: int, deadline: datetime) -> None:
+        """Finalize the attempt just after its deadline, even with no browser open."""
+        try:
+            self.huey  # noqa: B018
+            eta = deadline + NETWORK_GRACE + timedelta(seconds=1)
+            self.finalize_task.schedule(args=(attempt_id,), eta=eta)
+        except Exception:
+            log.exception(
+                "could not schedule finalization of attempt %s; the sweep will do it", attempt_id
+            )
+
+
+def queue() -> GradingQueue:
+    """Return the current app's queue."""
+    return current_app.extensions["assessor.queue"]
+
+
+def _on_submission_queued(submission_id: int, **_: object) -> None:
+    queue().enqueue_grade(submission_id)
+
+
+def _on_attempt_started(attempt_id: int, *, deadline: datetime, **_: object) -> None:
+    queue().schedule_finalize(attempt_id, deadline)
+
+
+def init_app(app: Flask) -> None:
+    """Attach a queue to the app and route the domain's signals to it."""
+    app.extensions["assessor.queue"] = GradingQueue(app)
+    # Module-level receivers are connected once, whatever the number of apps (tests make many).
+    submission_queued.connect(_on_submission_queued, weak=False)
+    attempt_started.connect(_on_attempt_started, weak=False)

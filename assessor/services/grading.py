@@ -1,0 +1,261 @@
+"""Grade one submission: claim its lease, run the sandbox, store the score in one transaction.
+
+A job loads what it needs, closes its database session, and only then does the long work, so
+a slow sandbox run never holds a connection or a lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, update
+
+import sandbox
+from assessor.challenges.runs import make_job
+from assessor.extensions import db
+from assessor.models import (
+    AssessmentItem,
+    ChallengeVersion,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    TestResult,
+    utcnow,
+)
+from assessor.services.scoring import score_result
+
+log = logging.getLogger(__name__)
+
+LEASE_MARGIN = timedelta(seconds=120)  # container start, image checks and scoring on top of wall
+
+
+class GradingRetry(Exception):
+    """The infrastructure failed (engine down, image missing); the submission waits, unchanged."""
+
+    def __init__(self, submission_id: int, detail: str, tries: int) -> None:
+        self.submission_id = submission_id
+        self.detail = detail
+        self.tries = tries
+        super().__init__(f"submission {submission_id}: {detail} (try {tries})")
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    submission_id: int
+    token: str
+    tries: int
+    job: sandbox.Job
+    manifest: list
+    kind: SubmissionKind
+
+
+def worker_id() -> str:
+    """Name this worker thread: host, process and thread, for leases and logs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def claim(submission_id: int, image: str, owner: str | None = None) -> Claim | None:
+    """Take the submission's lease if it is queued or its lease lapsed; None if not ours."""
+    now = utcnow()
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR):
+        db.session.rollback()
+        return None
+    item = db.session.get(AssessmentItem, submission.item_id)
+    version: ChallengeVersion = item.version
+    limits = version.meta.get("limits", {})
+    lease_until = now + timedelta(seconds=float(limits.get("timeout_s", 30))) + LEASE_MARGIN
+    tries = submission.tries + 1
+    token = f"{owner or worker_id()}#{tries}"
+    # The conditional UPDATE is the lock: of two workers racing for one row, one matches.
+    won = db.session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.tries == submission.tries,
+            or_(
+                Submission.status == SubmissionStatus.QUEUED,
+                (Submission.status == SubmissionStatus.RUNNING)
+                & (Submission.lease_expires_at < now),
+            ),
+        )
+        .values(
+            status=SubmissionStatus.RUNNING,
+            lease_owner=token,
+            lease_expires_at=lease_until,
+            tries=tries,
+            started_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        return None
+    kind = submission.kind
+    starter = version.files.get("starter", {})
+    editable = set(version.meta.get("editable") or starter)
+    tests = version.files.get("tests", {})
+    manifest = version.manifest
+    if kind is SubmissionKind.RUN:
+        # A run's output goes back to the candidate: hidden tests must not even be in the
+        # container, or code could read and print them.
+        tests = {p: t for p, t in tests.items() if p.startswith("public/")}
+        manifest = [e for e in manifest if e["visibility"] == "public"]
+    job = make_job(
+        starter=starter,
+        candidate={p: t for p, t in submission.files.items() if p in editable},
+        tests=tests,
+        expected=tuple(e["id"] for e in manifest),
+        limits=limits,
+        image=image,
+    )
+    db.session.commit()
+    return Claim(submission_id, token, tries, job, manifest, kind)
+
+
+def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus | None:
+    """Run the claimed job and store the result; raise GradingRetry on infrastructure errors."""
+    db.session.remove()  # no connection is held while the sandbox runs
+    result = sandbox.run(claim_.job, backend)
+    if result.status is sandbox.RunStatus.INFRASTRUCTURE_ERROR:
+        release(claim_, f"waiting for the grading infrastructure: {result.detail}")
+        raise GradingRetry(claim_.submission_id, result.detail, claim_.tries)
+    flags = (
+        [f.to_dict() for f in sandbox.scan_files(claim_.job.files)]
+        if claim_.kind is SubmissionKind.FINAL
+        else []
+    )
+    card = score_result(claim_.manifest, result, flags=flags)
+    return store(claim_, result, card)
+
+
+def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | None:
+    """Write results, score and status in one transaction, only if we still hold the lease."""
+    # The fenced UPDATE comes first: it takes the write lock, and matches only while our
+    # lease stands. A worker whose lease lapsed (and was taken over) changes nothing.
+    won = db.session.execute(
+        update(Submission)
+        .where(
+            Submission.id == claim_.submission_id,
+            Submission.lease_owner == claim_.token,
+            Submission.status == SubmissionStatus.RUNNING,
+        )
+        .values(
+            status=SubmissionStatus.GRADED,
+            outcome=result.status.value,
+            score=card.score,
+            max_score=card.max_score,
+            skill_scores={k: dict(v) for k, v in card.by_skill.items()},
+            flags=list(card.flags),
+            stdout_tail=result.stdout_tail,
+            stderr_tail=result.stderr_tail,
+            run_seconds=result.duration_s,
+            error=None if result.status is sandbox.RunStatus.COMPLETED else result.detail,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        log.warning("submission %s: lease lost, result discarded", claim_.submission_id)
+        db.session.rollback()
+        return None
+    db.session.execute(delete(TestResult).where(TestResult.submission_id == claim_.submission_id))
+    db.session.add_all(
+        TestResult(
+            submission_id=claim_.submission_id,
+            test_id=test.id,
+            outcome=test.outcome,
+            points=test.points,
+            max_points=test.max_points,
+            visibility=test.visibility,
+            skill=test.skill,
+            message=test.message,
+            duration_s=test.duration_s,
+        )
+        for test in card.tests
+    )
+    db.session.commit()
+    return SubmissionStatus.GRADED
+
+
+def release(claim_: Claim, detail: str) -> None:
+    """Give the lease back: the submission is queued again and says why it waits."""
+    db.session.execute(
+        update(Submission)
+        .where(Submission.id == claim_.submission_id, Submission.lease_owner == claim_.token)
+        .values(
+            status=SubmissionStatus.QUEUED,
+            lease_owner=None,
+            lease_expires_at=None,
+            error=detail[:2000],
+            enqueued_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def fail(submission_id: int, detail: str) -> None:
+    """Mark a submission that can never be graded (a bug or corrupt data), keeping its files."""
+    db.session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status.in_([SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]),
+        )
+        .values(
+            status=SubmissionStatus.ERROR,
+            error=detail[:2000],
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def grade(submission_id: int, backend: sandbox.Backend, image: str) -> SubmissionStatus | None:
+    """Grade a submission once; a graded or leased submission is left alone."""
+    try:
+        claim_ = claim(submission_id, image)
+    except sandbox.InvalidJob as exc:
+        db.session.rollback()
+        fail(submission_id, f"cannot build the grading job: {exc}")
+        return SubmissionStatus.ERROR
+    if claim_ is None:
+        return None
+    return run_and_store(claim_, backend)
+
+
+def due_for_requeue(now=None, *, stale_after: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Return submissions to hand to the queue again: lapsed leases and long-waiting rows."""
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(Submission.id)
+        .where(
+            or_(
+                (Submission.status == SubmissionStatus.RUNNING)
+                & (Submission.lease_expires_at < now),
+                (Submission.status == SubmissionStatus.QUEUED)
+                & or_(Submission.enqueued_at.is_(None), Submission.enqueued_at < now - stale_after),
+            )
+        )
+        .order_by(Submission.id)
+    ).all()
+    if ids:
+        db.session.execute(
+            update(Submission)
+            .where(Submission.id.in_(ids))
+            .values(enqueued_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return list(ids)

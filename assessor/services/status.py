@@ -1,0 +1,95 @@
+"""Grading state for the UI: what a candidate may see, and what staff see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from assessor.extensions import db
+from assessor.models import Attempt, Submission, SubmissionKind, SubmissionStatus
+from assessor.services.submissions import final_submission
+
+DONE = (SubmissionStatus.GRADED, SubmissionStatus.ERROR)
+
+
+def queue_position(submission: Submission) -> int | None:
+    """Return how many submissions wait ahead of this one, or None when it is not queued."""
+    if submission.status is not SubmissionStatus.QUEUED:
+        return None
+    return db.session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.status == SubmissionStatus.QUEUED, Submission.id < submission.id
+        )
+    )
+
+
+def submission_status(submission: Submission, *, for_candidate: bool) -> dict[str, Any]:
+    """Describe a submission's grading state; candidates never see hidden tests or scores."""
+    data: dict[str, Any] = {
+        "id": submission.id,
+        "item_id": submission.item_id,
+        "kind": submission.kind.value,
+        "status": submission.status.value,
+        "done": submission.status in DONE,
+        "queue_position": queue_position(submission),
+        "detail": submission.error or "",
+        "tries": submission.tries,
+        "created_at": submission.created_at.isoformat(),
+        "finished_at": submission.finished_at.isoformat() if submission.finished_at else None,
+    }
+    show_results = not for_candidate or submission.kind is SubmissionKind.RUN
+    if show_results and submission.status is SubmissionStatus.GRADED:
+        visible = [r for r in submission.results if not for_candidate or r.visibility == "public"]
+        data.update(
+            outcome=submission.outcome,
+            score=submission.score,
+            max_score=submission.max_score,
+            run_seconds=submission.run_seconds,
+            stdout_tail=submission.stdout_tail,
+            stderr_tail=submission.stderr_tail,
+            tests=[
+                {
+                    "id": r.test_id,
+                    "outcome": r.outcome,
+                    "points": r.points,
+                    "max_points": r.max_points,
+                    "visibility": r.visibility,
+                    "skill": r.skill,
+                    "message": r.message,
+                    "duration_s": r.duration_s,
+                }
+                for r in visible
+            ],
+        )
+        if not for_candidate:
+            data.update(skill_scores=submission.skill_scores, flags=submission.flags)
+    return data
+
+
+def attempt_status(attempt: Attempt, *, for_candidate: bool) -> dict[str, Any]:
+    """Describe an attempt and the grading state of each challenge's final submission."""
+    items = []
+    for item in attempt.assessment.items:
+        final = final_submission(attempt.id, item.id)
+        items.append(
+            {
+                "item_id": item.id,
+                "title": item.version.title,
+                "kind": item.version.kind.value,
+                "weight": item.weight,
+                "final": submission_status(final, for_candidate=for_candidate) if final else None,
+            }
+        )
+    finals = [i["final"] for i in items if i["final"]]
+    return {
+        "id": attempt.id,
+        "status": attempt.status.value,
+        "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
+        "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
+        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
+        "grading_done": bool(finals)
+        and len(finals) == len(items)
+        and all(f["done"] for f in finals),
+        "items": items,
+    }

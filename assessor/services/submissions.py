@@ -1,0 +1,174 @@
+"""Create submissions: a candidate's test run, or the final answer to one challenge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+import sandbox
+from assessor.extensions import db
+from assessor.models import (
+    AssessmentItem,
+    Attempt,
+    ChallengeKind,
+    Draft,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    utcnow,
+)
+from assessor.services import Conflict, DomainError, NotFound
+from assessor.services.deadlines import ensure_open
+from assessor.services.signals import submission_queued
+
+RUNS_PER_MINUTE = 6  # public-test runs per attempt per minute: the sandbox is shared by all
+
+
+class RunInFlight(Conflict):
+    """The candidate already has a test run queued or running."""
+
+
+class RunRateLimited(DomainError):
+    """Too many test runs in the last minute."""
+
+    status = 429
+
+
+class SubmissionRejected(DomainError):
+    """The files break the submission policy (names, sizes, forbidden files)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def item_of(attempt: Attempt, item_id: int) -> AssessmentItem:
+    """Return the attempt's assessment item with this id, or raise NotFound."""
+    item = db.session.get(AssessmentItem, item_id)
+    if item is None or item.assessment_id != attempt.assessment_id:
+        raise NotFound("No such challenge in this assessment.")
+    return item
+
+
+def editable_files(item: AssessmentItem, files: Mapping[str, str]) -> dict[str, str]:
+    """Check the candidate's files against the policy; return only the editable ones."""
+    editable = item.version.meta.get("editable") or list(item.version.files.get("starter", {}))
+    try:
+        sandbox.check_submission(files, editable)
+    except sandbox.SubmissionRefused as exc:
+        raise SubmissionRejected(exc.problems) from exc
+    return {path: text for path, text in files.items() if path in editable}
+
+
+def request_run(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Submission:
+    """Queue a run of the public tests on the candidate's current files; it never scores."""
+    attempt = load_attempt(attempt_id, lock=True)
+    ensure_open(attempt)
+    item = item_of(attempt, item_id)
+    if item.version.kind is not ChallengeKind.CODE:
+        raise DomainError("This challenge has no tests to run.")
+    busy = db.session.scalar(
+        select(Submission.id).where(
+            Submission.attempt_id == attempt.id,
+            Submission.kind == SubmissionKind.RUN,
+            Submission.status.in_([SubmissionStatus.QUEUED, SubmissionStatus.RUNNING]),
+        )
+    )
+    if busy is not None:
+        raise RunInFlight("A test run is already in progress; wait for its results.")
+    recent = db.session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.attempt_id == attempt.id,
+            Submission.kind == SubmissionKind.RUN,
+            Submission.created_at > utcnow() - timedelta(minutes=1),
+        )
+    )
+    if recent >= RUNS_PER_MINUTE:
+        raise RunRateLimited(
+            f"At most {RUNS_PER_MINUTE} test runs a minute; try again in a few seconds."
+        )
+    submission = Submission(
+        attempt_id=attempt.id,
+        item_id=item.id,
+        kind=SubmissionKind.RUN,
+        files=editable_files(item, files),
+        enqueued_at=utcnow(),
+    )
+    db.session.add(submission)
+    db.session.commit()
+    submission_queued.send(submission.id)
+    return submission
+
+
+def create_final(attempt: Attempt, item: AssessmentItem) -> tuple[Submission, bool]:
+    """Create the final submission of one challenge from its latest draft (idempotent).
+
+    Returns the submission and whether it was created now. The caller commits and then
+    announces new submissions with `announce`.
+    """
+    existing = final_submission(attempt.id, item.id)
+    if existing is not None:
+        return existing, False
+    draft = db.session.scalar(
+        select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
+    )
+    starter = item.version.files.get("starter", {})
+    editable = item.version.meta.get("editable") or list(starter)
+    files = {path: starter.get(path, "") for path in editable}
+    if draft is not None:
+        files.update({p: t for p, t in draft.files.items() if p in editable})
+    design = item.version.kind is ChallengeKind.DESIGN
+    submission = Submission(
+        attempt_id=attempt.id,
+        item_id=item.id,
+        kind=SubmissionKind.FINAL,
+        files=files,
+        draft_revision=draft.revision if draft else None,
+        # A design answer has no tests: it waits for a reviewer's rubric, not for a worker.
+        status=SubmissionStatus.GRADED if design else SubmissionStatus.QUEUED,
+        enqueued_at=None if design else utcnow(),
+        finished_at=utcnow() if design else None,
+        outcome="manual_review" if design else None,
+    )
+    db.session.add(submission)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request finalized this challenge at the same moment: keep theirs.
+        return final_submission(attempt.id, item.id), False
+    return submission, True
+
+
+def announce(submissions: list[Submission]) -> None:
+    """Tell the queue about committed submissions that wait for a worker."""
+    for submission in submissions:
+        if submission.status is SubmissionStatus.QUEUED:
+            submission_queued.send(submission.id)
+
+
+def final_submission(attempt_id: int, item_id: int) -> Submission | None:
+    """Return the final submission of one challenge of an attempt, if any."""
+    return db.session.scalar(
+        select(Submission).where(
+            Submission.attempt_id == attempt_id,
+            Submission.item_id == item_id,
+            Submission.kind == SubmissionKind.FINAL,
+        )
+    )
+
+
+def load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
+    """Return the attempt, locked for update when asked, or raise NotFound."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        # Serializes concurrent run requests of one attempt on PostgreSQL (SQLite serializes
+        # writers anyway), so "one run in flight" holds under double clicks.
+        query = query.with_for_update()
+    attempt = db.session.scalar(query)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    return attempt
