@@ -1,0 +1,62 @@
+import threading
+
+import pytest
+
+from jobqueue import DeadLetter, Job, JobQueue
+
+
+def test_fifo_and_ack():
+    q = JobQueue()
+    payloads = [{"n": i} for i in range(3)]
+    for i, p in enumerate(payloads):
+        q.put(f"j{i}", p)
+    for i, p in enumerate(payloads):
+        job = q.get(timeout=1)
+        assert type(job) is Job and job.id == f"j{i}" and job.payload is p and job.attempt == 1
+        q.ack(job.id)
+    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 3, "dead": 0}
+
+
+@pytest.mark.points(3)
+def test_retry_then_dead_letter():
+    q = JobQueue(max_attempts=2)
+    payload = {"path": "a.png"}
+    q.put("thumb-1", payload)
+    job = q.get(timeout=1)
+    q.fail(job.id, "timeout")
+    job = q.get(timeout=1)
+    assert job.attempt == 2
+    q.fail(job.id, "corrupt")
+    dead = q.dead_letters()
+    assert len(dead) == 1 and type(dead[0]) is DeadLetter
+    assert (dead[0].id, dead[0].payload, dead[0].attempts, dead[0].errors) == ("thumb-1", payload, 2, ("timeout", "corrupt"))
+    assert q.get(timeout=0) is None
+
+
+def test_get_times_out_on_empty_queue():
+    assert JobQueue().get(timeout=0) is None
+    assert JobQueue().get(timeout=0.01) is None
+
+
+@pytest.mark.points(2)
+def test_workers_drain_the_queue_and_exit_on_close():
+    q = JobQueue()
+    done, lock = [], threading.Lock()
+
+    def worker():
+        while (job := q.get(timeout=5)) is not None:
+            with lock:
+                done.append(job.id)
+            q.ack(job.id)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for i in range(100):
+        q.put(str(i), i)
+    assert q.join(timeout=5) is True
+    q.close()
+    for t in threads:
+        t.join(timeout=2)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(done, key=int) == [str(i) for i in range(100)]
