@@ -1,0 +1,73 @@
+import pytest
+
+from resilience import CircuitBreaker, CircuitOpenError, TransientError, retry
+
+
+class FakeClock:
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+class Flaky:
+    """Raises the given exceptions in order, then returns 'ok'."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+@pytest.mark.points(2)
+def test_retry_recovers_with_backoff():
+    sleeps = []
+    flaky = Flaky(TransientError(), TransientError())
+    assert retry(flaky, attempts=5, sleep=sleeps.append) == "ok"
+    assert flaky.calls == 3
+    assert sleeps == pytest.approx([0.1, 0.2], abs=1e-9)
+
+
+def test_retry_gives_up():
+    sleeps = []
+    last = TransientError("third")
+    flaky = Flaky(TransientError("first"), TransientError("second"), last)
+    with pytest.raises(TransientError) as info:
+        retry(flaky, attempts=3, sleep=sleeps.append)
+    assert info.value is last
+    assert flaky.calls == 3 and len(sleeps) == 2
+
+
+@pytest.mark.points(2)
+def test_breaker_opens_and_fails_fast():
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=30, clock=clock)
+    flaky = Flaky(TransientError(), TransientError(), TransientError())
+    for _ in range(2):
+        with pytest.raises(TransientError):
+            breaker.call(flaky)
+    assert breaker.state == "open"
+    with pytest.raises(CircuitOpenError):
+        breaker.call(flaky)
+    assert flaky.calls == 2
+
+
+@pytest.mark.points(2)
+def test_half_open_trial_closes_the_circuit():
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=30, clock=clock)
+    with pytest.raises(TransientError):
+        breaker.call(Flaky(TransientError()))
+    clock.advance(30)
+    assert breaker.state == "half_open"
+    assert breaker.call(lambda x, y=0: x + y, 1, y=2) == 3
+    assert breaker.state == "closed"
