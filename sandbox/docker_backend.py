@@ -125,20 +125,19 @@ class DockerBackend(Backend):
         kwargs["host_config"] = api.create_host_config(**kwargs["host_config"])
         container = api.create_container(**kwargs)["Id"]
         collector = OutputCollector(limits.output_kb, nonce)
-        sock = None
+        sock = raw = None
         try:
             # Attached before start, so not a byte of output is missed.
             sock = api.attach_socket(
                 container, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
             )
-            _raw_socket(sock).settimeout(None)
+            raw = _raw_socket(sock)
+            raw.settimeout(None)
             reader = threading.Thread(target=_pump_frames, args=(sock, collector), daemon=True)
             reader.start()
             api.start(container)
             started = time.monotonic()
-            _raw_socket(sock).sendall(
-                request_line(job, nonce, reap="namespace", linger_s=LINGER_S, cgroup=True)
-            )
+            raw.sendall(request_line(job, nonce, reap="namespace", linger_s=LINGER_S, cgroup=True))
             # Woken by the record, the end of the stream or the output cap; else the deadline.
             deadline_hit = not collector.done.wait(timeout=budget)
             duration = time.monotonic() - started
@@ -146,7 +145,8 @@ class DockerBackend(Backend):
         finally:
             self._remove(api, container)
             if sock is not None:
-                sock.close()
+                sock.close()  # the SocketIO wrapper; the socket itself stays open until:
+                raw.close()
         reader.join(timeout=5)
         return build_result(job, nonce, seen)
 

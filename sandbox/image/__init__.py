@@ -33,15 +33,22 @@ def cache_dir() -> Path:
     return Path(xdg) / "assessor" / "sandbox"
 
 
-def _client(client):
+@contextlib.contextmanager
+def _engine(client):
+    """Yield `client`, or a fresh client from the environment that is closed afterwards."""
     if client is not None:
-        return client
+        yield client
+        return
     import docker
 
     try:
-        return docker.from_env()
+        fresh = docker.from_env()
     except docker.errors.DockerException as exc:
         raise EngineUnavailable(f"cannot reach the Docker engine: {exc}") from exc
+    try:
+        yield fresh
+    finally:
+        fresh.close()
 
 
 def image_status(client, image: str | None = None) -> tuple[str, str | None]:
@@ -49,7 +56,8 @@ def image_status(client, image: str | None = None) -> tuple[str, str | None]:
     import docker
 
     try:
-        attrs = _client(client).api.inspect_image(image or default_image())
+        with _engine(client) as engine:
+            attrs = engine.api.inspect_image(image or default_image())
     except docker.errors.ImageNotFound:
         return "missing", None
     label = ((attrs.get("Config") or {}).get("Labels") or {}).get(LABEL_HARNESS)
@@ -82,10 +90,9 @@ def build_image(
         raise ValueError(f"method must be one of {METHODS}")
     image = image or default_image()
     progress = progress or (lambda message: None)
-    client = _client(client)
     version = harness_version()
     directory = cache or cache_dir()
-    with _build_lock(directory):
+    with _engine(client) as client, _build_lock(directory):
         if method == "offline":
             from .offline import build_offline
 
@@ -99,7 +106,7 @@ def build_image(
             )
         else:
             _build_dockerfile(client, image, version, progress)
-    status, label = image_status(client, image)
+        status, label = image_status(client, image)
     if status != "current":
         raise ImageBuildFailed(f"built {image} but its label is {label!r}, not {version!r}")
     progress(f"{image}: ready (harness {version})")
@@ -137,14 +144,13 @@ def ensure_image(
     progress: Callable[[str], None] | None = None,
 ) -> str:
     """Build the image only when it is missing or its harness label is stale; return the status."""
-    client = _client(client)
-    status, _ = image_status(client, image)
-    if status == "current":
-        return "current"
     directory = cache or cache_dir()
-    with _build_lock(directory):
-        # Another process may have built it while we waited for the lock.
+    with _engine(client) as client:
         if image_status(client, image)[0] == "current":
             return "current"
-    build_image(image, method=method, client=client, cache=directory, progress=progress)
+        with _build_lock(directory):
+            # Another process may have built it while we waited for the lock.
+            if image_status(client, image)[0] == "current":
+                return "current"
+        build_image(image, method=method, client=client, cache=directory, progress=progress)
     return "built"

@@ -12,7 +12,7 @@ import pytest
 
 import sandbox
 
-from .conftest import EXPECTED, LIMITER, WRONG_LIMITER, make_job
+from .samples import EXPECTED, LIMITER, WRONG_LIMITER, make_job
 
 PASSED, FAILED, ERROR = sandbox.Outcome.PASSED, sandbox.Outcome.FAILED, sandbox.Outcome.ERROR
 

@@ -10,7 +10,7 @@ import pytest
 import sandbox
 from sandbox.model import cap_text
 
-from .conftest import make_job
+from .samples import make_job
 
 
 def test_limits_defaults_match_the_contract():

@@ -8,7 +8,7 @@ import sandbox
 from sandbox.harness.frame import encode_record
 from sandbox.verdict import Observation, build_result
 
-from .conftest import EXPECTED, make_job
+from .samples import EXPECTED, make_job
 
 NONCE = "ab" * 16
 
