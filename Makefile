@@ -28,12 +28,27 @@ docker: ## Make sure a Docker engine is running (installs/starts one as root on 
 services: ## Make sure PostgreSQL, Redis, Chromium and Docker are up (for the tests)
 	scripts/ensure-services
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/workspace.js: node_modules/.installed $(wildcard static/src/*.js)
+	npm run build --silent
+
+.PHONY: assets
+assets: static/dist/workspace.js ## Build the editor bundle (CodeMirror 6 + esbuild) into static/dist/
+
+.PHONY: image
+image: install docker ## Build the sandbox image offline (debootstrap) unless it is current
+	$(ASSESSOR) sandbox build-image
+
 .PHONY: db
 db: install ## Create or migrate the database (SQLite under instance/ by default)
 	$(ASSESSOR) db upgrade
 
 .PHONY: demo
-demo: install docker db ## Run the platform on SQLite + local worker + local Docker, with demo data
+demo: install assets image db ## Run the platform on SQLite + local worker + local Docker, with demo data
+	$(ASSESSOR) challenges sync
 	$(ASSESSOR) demo
 	$(ASSESSOR) run --host 127.0.0.1 --port 5000
 
@@ -52,7 +67,7 @@ migrations-check: install ## Upgrade an empty database, then check the models ma
 	$(VENV)/bin/pytest -q tests/integration/test_migrations.py
 
 .PHONY: test
-test: install services ## Run lint and every test: SQLite, then PostgreSQL (real Docker, Redis, browser)
+test: install services assets image ## Run lint and every test: SQLite, then PostgreSQL (real Docker, Redis, browser)
 	$(MAKE) lint
 	ASSESSOR_REQUIRE_SERVICES=1 $(VENV)/bin/pytest
 	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 
 from assessor import create_app
 from assessor.config import PROJECT_ROOT
+from sandbox.cli import sandbox as sandbox_group
 
 
 @click.group(
@@ -41,6 +42,8 @@ def cli() -> None:
 
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+# Standalone: building the image and checking the host need no app or database.
+cli.add_command(sandbox_group)
 
 # The factory is fixed: FlaskGroup's --app and --env-file options would only confuse here.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file")]

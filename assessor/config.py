@@ -59,6 +59,8 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "CHALLENGES_DIR": env.get("CHALLENGES_DIR") or str(PROJECT_ROOT / "challenges"),
         "WORKER_CONCURRENCY": _int(env, "WORKER_CONCURRENCY", os.cpu_count() or 1),
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),
+        "GRADING_LEASE_MARGIN_S": _int(env, "GRADING_LEASE_MARGIN_S", 120),
+        "REAPER_INTERVAL_S": _int(env, "REAPER_INTERVAL_S", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
         "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 14),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -8,13 +8,14 @@ queue only carries hints ("look at submission 42"); losing one never loses work.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey
 
 import sandbox
 from assessor.services import finalization, grading
@@ -71,7 +72,10 @@ class GradingQueue:
             with self.app.app_context():
                 try:
                     status = grading.grade(
-                        submission_id, self.backend, self.app.config["SANDBOX_IMAGE"]
+                        submission_id,
+                        self.backend,
+                        self.app.config["SANDBOX_IMAGE"],
+                        lease_margin_s=self.app.config["GRADING_LEASE_MARGIN_S"],
                     )
                 except grading.GradingRetry as retry:
                     delay = backoff_seconds(retry.tries)
@@ -85,12 +89,7 @@ class GradingQueue:
             with self.app.app_context():
                 return finalization.finalize_if_due(attempt_id)
 
-        @huey.periodic_task(crontab(minute="*"), name="reap")
-        def reap() -> dict:
-            with self.app.app_context():
-                return self.reap()
-
-        self.grade_task, self.finalize_task, self.reap_task = grade, finalize, reap
+        self.grade_task, self.finalize_task = grade, finalize
 
     def reap(self) -> dict:
         """Finish expired attempts and re-enqueue work whose lease or queue entry was lost."""
@@ -101,6 +100,16 @@ class GradingQueue:
         if finished or requeued:
             log.info("reaper: finalized %s, re-enqueued %s", finished, requeued)
         return {"finalized": finished, "requeued": requeued}
+
+    def reap_forever(self, stop: threading.Event) -> None:
+        """Reap every REAPER_INTERVAL_S until `stop` is set (runs in a worker thread)."""
+        interval = self.app.config["REAPER_INTERVAL_S"]
+        while not stop.wait(interval):
+            try:
+                with self.app.app_context():
+                    self.reap()
+            except Exception:  # a database hiccup must not kill the reaper for good
+                log.exception("reaper pass failed; trying again in %s s", interval)
 
     def enqueue_grade(self, submission_id: int, *, delay: int | None = None) -> None:
         """Hand a submission to the workers; a failure is logged and left to the reaper."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import click
 from flask import current_app
@@ -21,13 +22,14 @@ from assessor import jobs
     help="Submissions graded at once (threads). Default: WORKER_CONCURRENCY, else the core count.",
 )
 @click.option(
-    "--periodic/--no-periodic",
+    "--reaper/--no-reaper",
     default=True,
     show_default=True,
-    help="Also run the reaper (lost work, expired attempts) every minute.",
+    help="Also run the reaper (lapsed leases, lost queue entries, expired attempts) every "
+    "REAPER_INTERVAL_S seconds.",
 )
 @with_appcontext
-def command(concurrency: int | None, periodic: bool) -> None:
+def command(concurrency: int | None, reaper: bool) -> None:
     """Run a queue consumer that grades submissions in the sandbox.
 
     Start one per host with a Docker engine; with QUEUE_URL=redis://... any number of hosts
@@ -53,13 +55,21 @@ def command(concurrency: int | None, periodic: bool) -> None:
         f"Worker: {workers} thread(s), queue {current_app.config['QUEUE_URL']}, "
         f"sandbox {current_app.config['SANDBOX_BACKEND']}."
     )
+    stop = threading.Event()
+    if reaper:
+        threading.Thread(
+            target=queue.reap_forever, args=(stop,), name="reaper", daemon=True
+        ).start()
     consumer = queue.huey.create_consumer(
         workers=workers,
         worker_type="thread",
-        periodic=periodic,
+        periodic=False,
         initial_delay=0.05,
         backoff=1.5,
         max_delay=0.5,  # poll at least twice a second: submit-to-graded latency matters
         check_worker_health=True,
     )
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        stop.set()

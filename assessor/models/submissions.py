@@ -55,7 +55,9 @@ class Submission(db.Model):
     status: Mapped[SubmissionStatus] = mapped_column(
         str_enum(SubmissionStatus, "submission_status"), default=SubmissionStatus.QUEUED
     )
-    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_owner: Mapped[str | None] = mapped_column(String(160))
+    # host:pid:thread of the worker whose result was stored (for operators and audits).
+    graded_by: Mapped[str | None] = mapped_column(String(160))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tries: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,7 +31,9 @@ from assessor.services.scoring import score_result
 
 log = logging.getLogger(__name__)
 
-LEASE_MARGIN = timedelta(seconds=120)  # container start, image checks and scoring on top of wall
+# A lease covers the wall limit plus container start, image checks and scoring. Too short and
+# a slow but healthy worker loses its lease; too long and a dead worker's work waits longer.
+DEFAULT_LEASE_MARGIN_S = 120
 
 
 class GradingRetry(Exception):
@@ -59,7 +61,13 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def claim(submission_id: int, image: str, owner: str | None = None) -> Claim | None:
+def claim(
+    submission_id: int,
+    image: str,
+    owner: str | None = None,
+    *,
+    lease_margin_s: float = DEFAULT_LEASE_MARGIN_S,
+) -> Claim | None:
     """Take the submission's lease if it is queued or its lease lapsed; None if not ours."""
     now = utcnow()
     submission = db.session.get(Submission, submission_id)
@@ -69,7 +77,7 @@ def claim(submission_id: int, image: str, owner: str | None = None) -> Claim | N
     item = db.session.get(AssessmentItem, submission.item_id)
     version: ChallengeVersion = item.version
     limits = version.meta.get("limits", {})
-    lease_until = now + timedelta(seconds=float(limits.get("timeout_s", 30))) + LEASE_MARGIN
+    lease_until = now + timedelta(seconds=float(limits.get("timeout_s", 30)) + lease_margin_s)
     tries = submission.tries + 1
     token = f"{owner or worker_id()}#{tries}"
     # The conditional UPDATE is the lock: of two workers racing for one row, one matches.
@@ -157,6 +165,7 @@ def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | Non
             run_seconds=result.duration_s,
             error=None if result.status is sandbox.RunStatus.COMPLETED else result.detail,
             finished_at=utcnow(),
+            graded_by=claim_.token.rsplit("#", 1)[0],
             lease_owner=None,
             lease_expires_at=None,
         )
@@ -222,10 +231,16 @@ def fail(submission_id: int, detail: str) -> None:
     db.session.commit()
 
 
-def grade(submission_id: int, backend: sandbox.Backend, image: str) -> SubmissionStatus | None:
+def grade(
+    submission_id: int,
+    backend: sandbox.Backend,
+    image: str,
+    *,
+    lease_margin_s: float = DEFAULT_LEASE_MARGIN_S,
+) -> SubmissionStatus | None:
     """Grade a submission once; a graded or leased submission is left alone."""
     try:
-        claim_ = claim(submission_id, image)
+        claim_ = claim(submission_id, image, lease_margin_s=lease_margin_s)
     except sandbox.InvalidJob as exc:
         db.session.rollback()
         fail(submission_id, f"cannot build the grading job: {exc}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 
 from assessor.services import DomainError
-from assessor.web import auth, staff
+from assessor.web import api, auth, staff
 from assessor.web.access import load_user
 
 
@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the error pages to the app."""
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(api.bp)
     auth.login_manager_setup(load_user)
 
     @app.errorhandler(DomainError)
