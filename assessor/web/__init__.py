@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 
 from assessor.services import DomainError
-from assessor.web import api, auth, staff
+from assessor.web import api, auth, candidate, staff
 from assessor.web.access import load_user
 
 
@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(candidate.bp)
     auth.login_manager_setup(load_user)
 
     @app.errorhandler(DomainError)

@@ -1,0 +1,426 @@
+"""The candidate's side of an attempt: landing, start, autosaved drafts, telemetry, workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from assessor.extensions import db
+from assessor.models import (
+    AssessmentItem,
+    Attempt,
+    AttemptEvent,
+    AttemptStatus,
+    ChallengeKind,
+    Draft,
+    DraftSnapshot,
+    Submission,
+    SubmissionKind,
+    utcnow,
+)
+from assessor.services import Conflict, DomainError, NotFound
+from assessor.services.deadlines import deadline_for, ensure_open
+from assessor.services.finalization import finalize_if_due
+from assessor.services.signals import attempt_started
+from assessor.services.submissions import final_submission, item_of, load_attempt, request_run
+
+# What the platform records about a candidate; the landing page and docs/candidate.md say the same.
+RECORDED = (
+    "When you start, and when you or the clock end the assessment.",
+    "Your files, saved every few seconds, with each saved version kept for the reviewer.",
+    "Each test run and its results, and each challenge you submit.",
+    "The size of every paste into the editor (never what you pasted).",
+    "When this page loses focus and when it gets it back (for example, switching windows).",
+)
+MAX_FILE_BYTES = 256 * 1024  # the sandbox refuses bigger files; refuse them at save time too
+MAX_DRAFT_BYTES = 1024 * 1024
+MAX_EVENTS_PER_ATTEMPT = 5000  # a scripted client must not bury the reviewer's timeline
+MAX_PASTE_CHARS = 10_000_000
+MAX_AWAY_MS = 7 * 24 * 3600 * 1000
+
+
+class InvitationExpired(DomainError):
+    """The invitation lapsed before the candidate started."""
+
+    status = 410
+
+
+class DraftConflict(Conflict):
+    """The save was based on an older revision than the server's: a stale tab or machine."""
+
+    def __init__(self, current_revision: int) -> None:
+        self.current_revision = current_revision
+        super().__init__(
+            "This challenge was saved from another tab or machine since this page loaded "
+            f"(saved version {current_revision}). Load the newest version, or keep this tab's."
+        )
+
+
+class DraftRejected(DomainError):
+    """The files cannot be saved: unknown, read-only, binary or oversized."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class ItemSubmitted(Conflict):
+    """The challenge was submitted as final; it no longer changes."""
+
+
+class EventRejected(DomainError):
+    """A telemetry event of an unknown kind or with bad data."""
+
+
+@dataclass(frozen=True)
+class Landing:
+    title: str
+    description: str
+    duration_minutes: int
+    extra_minutes: int
+    challenges: list[tuple[str, str]]  # (title, kind)
+    status: str
+    expires_at: datetime
+    deadline_at: datetime | None
+    lapsed: bool
+    recorded: tuple[str, ...] = RECORDED
+
+
+@dataclass(frozen=True)
+class WorkspaceFile:
+    path: str
+    text: str
+    editable: bool
+    language: str
+
+
+@dataclass(frozen=True)
+class WorkspaceItem:
+    id: int
+    title: str
+    kind: str
+    statement: str  # Markdown; the web layer renders and sanitizes it
+    summary: str
+    files: list[WorkspaceFile]
+    revision: int
+    submitted: bool
+    last_run_id: int | None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    attempt_id: int
+    title: str
+    deadline_at: datetime
+    items: list[WorkspaceItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    revision: int
+    changed: bool
+    saved_at: datetime
+
+
+def settle(attempt_id: int) -> Attempt:
+    """Bring the attempt's status up to date with the clock, then return it."""
+    finalize_if_due(attempt_id)
+    attempt = load_attempt(attempt_id)
+    if attempt.status is AttemptStatus.INVITED and utcnow() > attempt.expires_at:
+        attempt.status = AttemptStatus.EXPIRED
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind="invitation_expired"))
+        db.session.commit()
+    return attempt
+
+
+def landing(attempt_id: int) -> Landing:
+    """Describe the assessment as the candidate sees it before the clock starts."""
+    attempt = settle(attempt_id)
+    assessment = attempt.assessment
+    return Landing(
+        title=assessment.title,
+        description=assessment.description,
+        duration_minutes=assessment.duration_minutes,
+        extra_minutes=attempt.extra_minutes,
+        challenges=[(i.version.title, i.version.kind.value) for i in assessment.items],
+        status=attempt.status.value,
+        expires_at=attempt.expires_at,
+        deadline_at=attempt.deadline_at,
+        lapsed=attempt.status is AttemptStatus.EXPIRED,
+    )
+
+
+def start(attempt_id: int) -> Attempt:
+    """Start the clock: deadline = now + duration + extra minutes. A second call is a no-op."""
+    attempt = load_attempt(attempt_id, lock=True)
+    now = utcnow()
+    if attempt.status is AttemptStatus.STARTED:
+        db.session.rollback()
+        return attempt
+    if attempt.status is AttemptStatus.INVITED and now > attempt.expires_at:
+        attempt.status = AttemptStatus.EXPIRED
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind="invitation_expired"))
+        db.session.commit()
+    if attempt.status is AttemptStatus.EXPIRED:
+        raise InvitationExpired(
+            "This invitation has expired. Ask the person who invited you for a new link."
+        )
+    if attempt.status is not AttemptStatus.INVITED:
+        db.session.rollback()
+        ensure_open(attempt)  # raises with the reason the attempt cannot start
+    attempt.status = AttemptStatus.STARTED
+    attempt.started_at = now
+    attempt.deadline_at = deadline_for(attempt, now)
+    db.session.add(
+        AttemptEvent(
+            attempt_id=attempt.id,
+            kind="start",
+            data={"deadline_at": attempt.deadline_at.isoformat()},
+        )
+    )
+    db.session.commit()
+    attempt_started.send(attempt.id, deadline=attempt.deadline_at)
+    return attempt
+
+
+def editable_paths(item: AssessmentItem) -> list[str]:
+    """Return the files the candidate may change (the same rule final submission uses)."""
+    return list(item.version.meta.get("editable") or item.version.files.get("starter", {}))
+
+
+def workspace(attempt_id: int) -> Workspace:
+    """Return what the editor shows: starter files overlaid with drafts, and public tests only."""
+    attempt = load_attempt(attempt_id)
+    ensure_open(attempt)
+    drafts = {
+        d.item_id: d
+        for d in db.session.scalars(select(Draft).where(Draft.attempt_id == attempt.id))
+    }
+    items = []
+    for item in attempt.assessment.items:
+        version, draft = item.version, drafts.get(item.id)
+        starter = version.files.get("starter", {})
+        editable = editable_paths(item)
+        saved = draft.files if draft else {}
+        files = [
+            WorkspaceFile(p, saved.get(p, starter.get(p, "")), True, _language(p)) for p in editable
+        ]
+        files += [
+            WorkspaceFile(p, t, False, _language(p))
+            for p, t in sorted(starter.items())
+            if p not in editable
+        ]
+        if version.kind is ChallengeKind.CODE:
+            # Only tests under public/ may leave the server: hidden/ holds the scored suite.
+            files += [
+                WorkspaceFile(f"tests/{p}", t, False, _language(p))
+                for p, t in sorted(version.files.get("tests", {}).items())
+                if p.startswith("public/")
+            ]
+        items.append(
+            WorkspaceItem(
+                id=item.id,
+                title=version.title,
+                kind=version.kind.value,
+                statement=version.statement,
+                summary=str(version.meta.get("summary") or ""),
+                files=files,
+                revision=draft.revision if draft else 0,
+                submitted=final_submission(attempt.id, item.id) is not None,
+                last_run_id=_last_run_id(attempt.id, item.id),
+            )
+        )
+    return Workspace(attempt.id, attempt.assessment.title, attempt.deadline_at, items)
+
+
+def save_draft(
+    attempt_id: int, item_id: int, files: Mapping[str, str], base_revision: int
+) -> SavedDraft:
+    """Save the candidate's files if `base_revision` is the latest; keep a snapshot per change."""
+    attempt = load_attempt(attempt_id, lock=True)
+    ensure_open(attempt)
+    item = item_of(attempt, item_id)
+    if final_submission(attempt.id, item.id) is not None:
+        raise ItemSubmitted("You already submitted this challenge; it can no longer change.")
+    _check_files(item, files)
+    if isinstance(base_revision, bool) or not isinstance(base_revision, int) or base_revision < 0:
+        raise DraftRejected(["the save carries no valid revision"])
+    draft = db.session.scalar(
+        select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
+    )
+    # Revision 0 is the starter code: saving it unchanged creates nothing.
+    current = draft.files if draft else _starter_of(item)
+    revision = draft.revision if draft else 0
+    merged = {**current, **files}
+    now = utcnow()
+    if merged == current:
+        # Nothing would change, so nothing can be overwritten: not a conflict even if stale.
+        db.session.rollback()
+        return SavedDraft(revision, False, draft.updated_at if draft else now)
+    if base_revision != revision:
+        db.session.rollback()
+        raise DraftConflict(revision)
+    if draft is None:
+        draft = Draft(
+            attempt_id=attempt.id, item_id=item.id, files=merged, revision=1, updated_at=now
+        )
+        db.session.add(draft)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Another request created the draft first: this save was based on stale state.
+            db.session.rollback()
+            raise DraftConflict(_revision_of(attempt.id, item.id)) from None
+    else:
+        # Compare-and-set on the revision: a concurrent save that won leaves rowcount 0.
+        result = db.session.execute(
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.revision == base_revision)
+            .values(files=merged, revision=base_revision + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            db.session.rollback()
+            raise DraftConflict(_revision_of(attempt.id, item.id))
+    db.session.add(
+        DraftSnapshot(draft_id=draft.id, revision=base_revision + 1, files=merged, created_at=now)
+    )
+    db.session.commit()
+    return SavedDraft(base_revision + 1, True, now)
+
+
+def run_tests(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Submission:
+    """Queue a public-test run of the candidate's files and note it on the timeline."""
+    if not isinstance(files, Mapping):
+        raise DraftRejected(["files must be an object of path: text"])
+    submission = request_run(attempt_id, item_id, files)
+    db.session.add(
+        AttemptEvent(
+            attempt_id=attempt_id,
+            item_id=item_id,
+            kind="run",
+            data={"submission_id": submission.id},
+        )
+    )
+    db.session.commit()
+    return submission
+
+
+def run_of(attempt_id: int, submission_id: int) -> Submission:
+    """Return one of this attempt's test runs; any other id is simply not found."""
+    submission = db.session.get(Submission, submission_id)
+    if (
+        submission is None
+        or submission.attempt_id != attempt_id
+        or submission.kind is not SubmissionKind.RUN
+    ):
+        raise NotFound("No such test run.")
+    return submission
+
+
+def record_event(
+    attempt_id: int, kind: str, *, item_id: int | None = None, data: Mapping[str, Any] | None = None
+) -> bool:
+    """Record a browser telemetry event; return False when the attempt's quota is spent."""
+    attempt = load_attempt(attempt_id)
+    ensure_open(attempt)
+    clean = _clean_event(kind, data if data is not None else {})
+    if item_id is not None:
+        item_of(attempt, item_id)
+    count = db.session.scalar(
+        select(func.count(AttemptEvent.id)).where(AttemptEvent.attempt_id == attempt.id)
+    )
+    if count >= MAX_EVENTS_PER_ATTEMPT:
+        db.session.rollback()
+        return False
+    db.session.add(AttemptEvent(attempt_id=attempt.id, item_id=item_id, kind=kind, data=clean))
+    db.session.commit()
+    return True
+
+
+def _clean_event(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise EventRejected("event data must be an object")
+    if kind == "paste":
+        size = data.get("size")
+        if not _whole(size, MAX_PASTE_CHARS):
+            raise EventRejected("a paste event carries its size in characters, and nothing else")
+        extra = set(data) - {"size"}
+        if extra:
+            # Never store pasted content, whatever a modified client sends.
+            raise EventRejected(f"a paste event carries only its size, not {sorted(extra)}")
+        return {"size": size}
+    if kind == "focus_lost":
+        if data:
+            raise EventRejected("a focus_lost event carries no data")
+        return {}
+    if kind == "focus_regained":
+        away = data.get("away_ms")
+        if set(data) - {"away_ms"} or (away is not None and not _whole(away, MAX_AWAY_MS)):
+            raise EventRejected("a focus_regained event carries only away_ms")
+        return {} if away is None else {"away_ms": away}
+    raise EventRejected("unknown event kind (known: paste, focus_lost, focus_regained)")
+
+
+def _whole(value: Any, limit: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit
+
+
+def _check_files(item: AssessmentItem, files: Mapping[str, str]) -> None:
+    if not isinstance(files, Mapping) or not files:
+        raise DraftRejected(["a save carries at least one file"])
+    editable = set(editable_paths(item))
+    problems, total = [], 0
+    for path, text in files.items():
+        if path not in editable:
+            problems.append(f"{str(path)[:200]!r} is not a file you can edit in this challenge")
+            continue
+        if not isinstance(text, str) or "\x00" in text:
+            problems.append(f"{path!r} must be text")
+            continue
+        size = len(text.encode("utf-8", "surrogatepass"))
+        total += size
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                f"{path!r} is {size // 1024} KB, over the {MAX_FILE_BYTES // 1024} KB"
+                " limit per file"
+            )
+    if total > MAX_DRAFT_BYTES:
+        problems.append(
+            f"the files total {total // 1024} KB, over the {MAX_DRAFT_BYTES // 1024} KB limit"
+        )
+    if problems:
+        raise DraftRejected(problems)
+
+
+def _starter_of(item: AssessmentItem) -> dict[str, str]:
+    starter = item.version.files.get("starter", {})
+    return {path: starter.get(path, "") for path in editable_paths(item)}
+
+
+def _revision_of(attempt_id: int, item_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(Draft.revision).where(Draft.attempt_id == attempt_id, Draft.item_id == item_id)
+        )
+        or 0
+    )
+
+
+def _last_run_id(attempt_id: int, item_id: int) -> int | None:
+    return db.session.scalar(
+        select(func.max(Submission.id)).where(
+            Submission.attempt_id == attempt_id,
+            Submission.item_id == item_id,
+            Submission.kind == SubmissionKind.RUN,
+        )
+    )
+
+
+def _language(path: str) -> str:
+    return {"py": "python", "md": "markdown", "sql": "sql"}.get(path.rsplit(".", 1)[-1], "text")
