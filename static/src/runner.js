@@ -1,0 +1,181 @@
+// Run the public tests: queued -> running -> each test's outcome and output.
+
+import { api, ApiError, OfflineError } from "./api.js";
+
+const POLL_MS = 1000;
+const ENDINGS = {
+  timed_out: "The tests ran out of time.",
+  memory_exceeded: "The tests ran out of memory.",
+  output_exceeded: "The tests printed more output than allowed.",
+  crashed: "The test run crashed.",
+  infrastructure_error: "The test runner had a problem; please try again.",
+};
+
+export class Runner {
+  constructor({ runUrl, statusUrl, elements, onBusy, onClosed }) {
+    this.runUrl = runUrl; // (itemId) => url
+    this.statusUrl = statusUrl; // (runId) => url
+    this.el = elements;
+    this.onBusy = onBusy;
+    this.onClosed = onClosed;
+    this.current = null; // { itemId, runId }
+    this.shownItem = null;
+    this.results = new Map(); // itemId -> last status payload
+  }
+
+  get busy() {
+    return this.current !== null;
+  }
+
+  async run(itemId, files) {
+    if (this.busy) return;
+    this.show(itemId);
+    this.setState("Sending your files…");
+    this.el.list.replaceChildren();
+    this.el.output.hidden = true;
+    this.current = { itemId, runId: null };
+    this.onBusy(true);
+    try {
+      const data = await api(this.runUrl(itemId), { method: "POST", body: { files } });
+      this.current.runId = data.id;
+      this.update(itemId, data);
+      await this.poll(itemId, data.id);
+    } catch (error) {
+      this.failed(itemId, error);
+    } finally {
+      this.current = null;
+      this.onBusy(false);
+    }
+  }
+
+  /** Show the last run of a challenge after a reload, following it if still in progress. */
+  async resume(itemId, runId) {
+    try {
+      const data = await api(this.statusUrl(runId));
+      this.results.set(itemId, data);
+      if (this.shownItem === itemId) this.render(data);
+      if (!data.done && !this.busy) {
+        this.current = { itemId, runId };
+        this.onBusy(true);
+        try {
+          await this.poll(itemId, runId);
+        } finally {
+          this.current = null;
+          this.onBusy(false);
+        }
+      }
+    } catch (error) {
+      /* the previous results are a convenience; the editor works without them */
+    }
+  }
+
+  async poll(itemId, runId) {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      let data;
+      try {
+        data = await api(this.statusUrl(runId));
+      } catch (error) {
+        if (error instanceof OfflineError) {
+          if (this.shownItem === itemId) this.setState("Offline: waiting for the connection to see the results…");
+          continue;
+        }
+        throw error;
+      }
+      this.update(itemId, data);
+      if (data.done) return data;
+    }
+  }
+
+  update(itemId, data) {
+    this.results.set(itemId, data);
+    if (this.shownItem === itemId) this.render(data);
+  }
+
+  failed(itemId, error) {
+    if (error instanceof ApiError && error.code === "AttemptClosed") this.onClosed(error.message);
+    let message = error.message;
+    if (error instanceof ApiError && Array.isArray(error.body.problems)) {
+      message = `The files were refused: ${error.body.problems.join("; ")}`;
+    }
+    this.results.set(itemId, { error: message });
+    if (this.shownItem === itemId) {
+      this.el.section.hidden = false;
+      this.setState(message, "bad");
+    }
+  }
+
+  /** Display the results that belong to the challenge now on screen. */
+  show(itemId) {
+    this.shownItem = itemId;
+    const data = this.results.get(itemId);
+    this.el.section.hidden = !data;
+    if (!data) return;
+    if (data.error) {
+      this.el.list.replaceChildren();
+      this.el.output.hidden = true;
+      this.setState(data.error, "bad");
+    } else {
+      this.render(data);
+    }
+  }
+
+  render(data) {
+    this.el.section.hidden = false;
+    this.el.list.replaceChildren();
+    this.el.output.hidden = true;
+    if (data.status === "queued") {
+      const ahead = data.queue_position ? ` (${data.queue_position} ahead of you)` : "";
+      this.setState(`Queued${ahead}…`, "busy");
+      return;
+    }
+    if (data.status === "running") {
+      this.setState("Running the public tests…", "busy");
+      return;
+    }
+    if (data.status === "error") {
+      this.setState(`The test run failed: ${data.detail || "please try again."}`, "bad");
+      return;
+    }
+    const tests = data.tests || [];
+    const passed = tests.filter((t) => t.outcome === "passed").length;
+    const ending = ENDINGS[data.outcome] ? ` ${ENDINGS[data.outcome]}` : "";
+    const summary = `${passed} of ${tests.length} public tests passed.${ending}`;
+    this.setState(summary, passed === tests.length && tests.length && !ending ? "ok" : "bad");
+    for (const test of tests) this.el.list.append(testItem(test));
+    const output = [data.stdout_tail, data.stderr_tail].filter(Boolean).join("\n");
+    if (output) {
+      this.el.stdout.textContent = output;
+      this.el.output.hidden = false;
+    }
+  }
+
+  setState(text, tone = "") {
+    this.el.state.textContent = text;
+    this.el.state.dataset.tone = tone;
+  }
+}
+
+function testItem(test) {
+  const li = document.createElement("li");
+  li.className = "test";
+  li.dataset.outcome = test.outcome;
+  const badge = document.createElement("span");
+  badge.className = `badge ${test.outcome === "passed" ? "ok" : test.outcome === "skipped" ? "" : "bad"}`;
+  badge.textContent = test.outcome;
+  const name = document.createElement("code");
+  name.className = "test-id";
+  name.textContent = test.id;
+  li.append(badge, " ", name);
+  if (test.message) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Details";
+    const pre = document.createElement("pre");
+    pre.textContent = test.message; // candidate output is text, never HTML
+    details.append(summary, pre);
+    if (test.outcome !== "passed") details.open = true;
+    li.append(details);
+  }
+  return li;
+}
