@@ -14,7 +14,7 @@ from typing import Any
 
 import sandbox
 from assessor.challenges.runs import make_job
-from assessor.challenges.spec import ChallengeSpec
+from assessor.challenges.spec import SKILLS, ChallengeSpec
 from assessor.services.scoring import ScoreCard, build_manifest, score_result
 
 HEADROOM = 0.5  # the reference may use at most half of the time limit
@@ -150,6 +150,9 @@ def judge(spec: ChallengeSpec, first: sandbox.Result, manifest: list[dict[str, A
     checks.append(Check("public and hidden tests", not missing_kinds,
                         "both present" if not missing_kinds else
                         f"no {' or '.join(sorted(missing_kinds))} test ran"))
+    unknown = sorted({m["skill"] for m in manifest} - set(SKILLS))
+    checks.append(Check("skills", not unknown, "every test's skill is in the vocabulary"
+                        if not unknown else f"unknown skill marker(s): {', '.join(unknown)}"))
     bad_points = [m["id"] for m in manifest if not m["points"] > 0]
     checks.append(Check("points", not bad_points, "every test is worth > 0 points"
                         if not bad_points else f"zero or negative points: {bad_points}"))

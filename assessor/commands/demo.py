@@ -17,7 +17,7 @@ DEMO_STAFF = (
     ("admin@demo.assessor.test", "Ada Admin", Role.ADMIN),
     ("interviewer@demo.assessor.test", "Ivan Interviewer", Role.INTERVIEWER),
 )
-DEMO_SLUGS = ("token-bucket-rate-limiter", "rest-api-bookmarks", "webhook-delivery-design")
+DEMO_SLUGS = ("products-rest-api", "token-bucket-limiter", "design-webhook-delivery")
 
 
 def _ensure_staff(email: str, name: str, role: Role) -> tuple[User, str]:

@@ -34,8 +34,9 @@ SOLUTION = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a + b + (1 if a < 0 else 0)\n"
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, what: str,
-               interval: float = 0.25) -> object:
+def wait_until(
+    predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.25
+) -> object:
     """Poll until predicate() is truthy; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -62,13 +63,15 @@ class Platform:
             "PYTHONUNBUFFERED": "1",
             **{k: str(v) for k, v in settings.items()},
         }
-        self.app = create_app({
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "QUEUE_URL": queue_url,
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-            "SANDBOX_BACKEND": "docker",
-            "SECRET_KEY": self.env["SECRET_KEY"],
-        })
+        self.app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "QUEUE_URL": queue_url,
+                "INSTANCE_DIR": str(tmp_path / "instance"),
+                "SANDBOX_BACKEND": "docker",
+                "SECRET_KEY": self.env["SECRET_KEY"],
+            }
+        )
         self.workers: list[subprocess.Popen] = []
         (tmp_path / "instance").mkdir(exist_ok=True)
         with self.app.app_context():
@@ -80,8 +83,9 @@ class Platform:
     def sync(self, folder: Path) -> int:
         """Sync a challenge folder with the real Docker sandbox; return the version id."""
         with self.context():
-            outcome = catalog.sync_folder(folder, sandbox.DockerBackend(), self.app.config[
-                "SANDBOX_IMAGE"])
+            outcome = catalog.sync_folder(
+                folder, sandbox.DockerBackend(), self.app.config["SANDBOX_IMAGE"]
+            )
             assert outcome.ok, outcome
             return outcome.version_id
 
@@ -89,22 +93,25 @@ class Platform:
         """Create a started attempt on one challenge; return (attempt id, item id)."""
         with self.context():
             version = db.session.get(ChallengeVersion, version_id)
-            attempt = make_attempt(make_assessment(versions=[version]),
-                                   status=AttemptStatus.STARTED)
+            attempt = make_attempt(
+                make_assessment(versions=[version]), status=AttemptStatus.STARTED
+            )
             attempt.started_at = utcnow()
             attempt.deadline_at = utcnow() + timedelta(hours=1)
             db.session.commit()
             return attempt.id, attempt.assessment.items[0].id
 
-    def submit(self, files: dict[str, str], version_id: int,
-               kind: SubmissionKind = SubmissionKind.RUN) -> int:
+    def submit(
+        self, files: dict[str, str], version_id: int, kind: SubmissionKind = SubmissionKind.RUN
+    ) -> int:
         """Queue a submission through the real signal -> queue path; return its id."""
         from assessor.services.submissions import announce
 
         attempt_id, item_id = self.started_attempt(version_id)
         with self.context():
-            submission = Submission(attempt_id=attempt_id, item_id=item_id, kind=kind,
-                                    files=files, enqueued_at=utcnow())
+            submission = Submission(
+                attempt_id=attempt_id, item_id=item_id, kind=kind, files=files, enqueued_at=utcnow()
+            )
             db.session.add(submission)
             db.session.commit()
             announce([submission])
@@ -126,7 +133,10 @@ class Platform:
         proc = subprocess.Popen(
             [sys.executable, "-m", "assessor", "worker", *args],
             env={**self.env, **{k: str(v) for k, v in env.items()}},
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
         )
         proc.log_file = log
         self.workers.append(proc)
@@ -175,7 +185,9 @@ def copy_challenge(name: str, dest: Path, **limits: int) -> Path:
         yaml_path = folder / "challenge.yaml"
         text = yaml_path.read_text()
         body = ", ".join(f"{k}: {v}" for k, v in limits.items())
-        lines = [f"limits: {{{body}}}" if line.startswith("limits:") else line
-                 for line in text.splitlines()]
+        lines = [
+            f"limits: {{{body}}}" if line.startswith("limits:") else line
+            for line in text.splitlines()
+        ]
         yaml_path.write_text("\n".join(lines) + "\n")
     return folder

@@ -1,0 +1,98 @@
+"""Measure submit->graded latency (p50/p95) and throughput of the real pipeline.
+
+Runs the embedded setup (SQLite database and queue, `assessor worker` processes, the Docker
+sandbox) on a small and a medium challenge, at concurrency 1 and at the core count. Each round
+submits a burst of final submissions at once, then starts the worker, so the figures include
+queueing behind the burst the way the end of an assessment session does.
+
+    .venv/bin/python bench/grading_throughput.py [--submissions 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assessor.models import SubmissionKind  # noqa: E402
+from tests.integration.platform import FIXTURES, Platform, wait_until  # noqa: E402
+
+CHALLENGES = {
+    "small (mini-adder, 5 tests)": (FIXTURES / "mini-adder", "adder.py"),
+    "medium (products-rest-api, Flask)": (ROOT / "challenges" / "products-rest-api", "app.py"),
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) by linear interpolation."""
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def round_(folder: Path, editable: str, concurrency: int, count: int) -> dict:
+    """Grade `count` reference submissions with one worker; return latency and throughput."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp_path = Path(tmp)
+        platform = Platform(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        )
+        try:
+            version = platform.sync(folder)
+            code = (folder / "solution" / editable).read_text()
+            ids = [
+                platform.submit({editable: code}, version, kind=SubmissionKind.FINAL)
+                for _ in range(count)
+            ]
+            platform.start_worker("--concurrency", str(concurrency), "--no-reaper")
+            wait_until(
+                lambda: all(platform.status(i) == "graded" for i in ids),
+                900,
+                "the burst to be graded",
+                interval=0.2,
+            )
+            rows = [platform.submission(i) for i in ids]
+        finally:
+            platform.stop()
+    latencies = [(r.finished_at - r.created_at).total_seconds() for r in rows]
+    span = (max(r.finished_at for r in rows) - min(r.started_at for r in rows)).total_seconds()
+    assert all(r.score == r.max_score for r in rows), "the reference must score 100%"
+    return {
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "per_minute": 60 * count / span,
+        "run_mean": statistics.mean(r.run_seconds for r in rows),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=12, help="burst size per round")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"{cores} cores; burst of {args.submissions} final submissions per round\n")
+    print(
+        f"{'challenge':<36} {'conc.':>5} {'p50 s':>7} {'p95 s':>7} {'graded/min':>10}"
+        f" {'sandbox s':>9}"
+    )
+    for name, (folder, editable) in CHALLENGES.items():
+        for concurrency in sorted({1, cores}):
+            r = round_(folder, editable, concurrency, args.submissions)
+            print(
+                f"{name:<36} {concurrency:>5} {r['p50']:>7.2f} {r['p95']:>7.2f}"
+                f" {r['per_minute']:>10.1f} {r['run_mean']:>9.2f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

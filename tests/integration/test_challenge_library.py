@@ -1,0 +1,47 @@
+"""Every challenge in the library is sound against the real sandbox (issue: challenge library)."""
+
+from pathlib import Path
+
+import pytest
+
+import sandbox
+from assessor.challenges import SKILLS, read_challenge
+from assessor.challenges.validate import validate
+from assessor.services.catalog import challenge_folders
+
+LIBRARY = Path(__file__).resolve().parents[2] / "challenges"
+FOLDERS = challenge_folders(LIBRARY)
+
+
+def test_the_library_has_the_promised_breadth():
+    specs = [read_challenge(folder) for folder in FOLDERS]
+    assert len(specs) >= 12
+    assert sum(s.kind == "design" for s in specs) >= 2
+    skills = {skill for s in specs for skill in s.skills}
+    for needed in (
+        "api-design",
+        "sql",
+        "schema-design",
+        "performance",
+        "caching",
+        "rate-limiting",
+        "idempotency",
+        "auth",
+        "security",
+        "concurrency",
+        "resilience",
+        "system-design",
+    ):
+        assert needed in skills, f"no challenge exercises {needed}"
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_challenge_validates_in_the_real_sandbox(folder):
+    spec = read_challenge(folder)
+    report = validate(spec, sandbox.DockerBackend(), sandbox.DEFAULT_IMAGE, parallel=2)
+    failed = [f"{c.name}: {c.detail}" for c in report.checks if not c.ok]
+    assert report.ok, f"{folder.name} failed validation: {failed}"
+    unknown = {t["skill"] for t in report.manifest} - set(SKILLS)
+    assert not unknown, f"tests declare skills outside the vocabulary: {unknown}"
