@@ -56,8 +56,9 @@ def attempt_stream(attempt_id: int):
         started = time.monotonic()
         while time.monotonic() - started < limit:
             db.session.expire_all()
-            data = json.dumps(attempt_status(db.session.get(Attempt, attempt_id),
-                                             for_candidate=False))
+            data = json.dumps(
+                attempt_status(db.session.get(Attempt, attempt_id), for_candidate=False)
+            )
             db.session.rollback()  # no transaction held open between polls
             if data != last:
                 last = data
@@ -69,5 +70,8 @@ def attempt_stream(attempt_id: int):
                 yield ": keep-alive\n\n"
             time.sleep(STREAM_INTERVAL)
 
-    return Response(stream_with_context(events()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        stream_with_context(events()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -19,12 +19,21 @@ def test_compose_file_validates_with_docker_compose():
             pytest.fail(message)
         pytest.skip(message)
     env = {**os.environ, "SECRET_KEY": "s" * 40}
-    result = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-                            capture_output=True, text=True, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
-    missing = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-                             capture_output=True, text=True,
-                             env={k: v for k, v in env.items() if k != "SECRET_KEY"}, cwd=ROOT)
+    missing = subprocess.run(
+        [binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in env.items() if k != "SECRET_KEY"},
+        cwd=ROOT,
+    )
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr
 
 
