@@ -11,8 +11,10 @@ from flask_login import current_user
 from assessor.extensions import db
 from assessor.models import Attempt, Submission
 from assessor.services.permissions import Permission, can
+from assessor.services.progress import assessment_progress
 from assessor.services.status import attempt_status, submission_status
 from assessor.web.access import staff_required
+from assessor.web.staff import visible_assessment
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -42,6 +44,15 @@ def submission(submission_id: int):
 @staff_required(Permission.VIEW_ASSESSMENT)
 def attempt(attempt_id: int):
     return jsonify(attempt_status(_visible_attempt(attempt_id), for_candidate=False))
+
+
+@bp.get("/assessments/<int:assessment_id>/progress")
+@staff_required(Permission.VIEW_ASSESSMENT)
+def progress(assessment_id: int):
+    rows = assessment_progress(visible_assessment(assessment_id).id)
+    return jsonify(
+        attempts=[row.to_dict() for row in rows], pending=any(r.grading_pending for r in rows)
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>/stream")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from assessor.extensions import db
 from assessor.models import Assessment, Attempt, AttemptStatus, Challenge
 from assessor.services.permissions import Permission, can, visible_assessments_filter
+from assessor.services.progress import assessment_progress, score_histogram
 from assessor.web.access import staff_required
 
 bp = Blueprint("staff", __name__)
@@ -44,4 +45,25 @@ def home():
         counts=counts,
         challenge_count=challenge_count,
         statuses=list(AttemptStatus),
+    )
+
+
+def visible_assessment(assessment_id: int) -> Assessment:
+    """Return an assessment the current user may see; 404 otherwise (ids reveal nothing)."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not can(current_user, Permission.VIEW_ASSESSMENT, assessment):
+        abort(404, "No such assessment.")
+    return assessment
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@staff_required(Permission.VIEW_ASSESSMENT)
+def assessment(assessment_id: int):
+    found = visible_assessment(assessment_id)
+    rows = assessment_progress(found.id)
+    return render_template(
+        "staff/assessment.html",
+        assessment=found,
+        rows=rows,
+        histogram=score_histogram(rows),
     )

@@ -1,0 +1,101 @@
+"""An assessment's progress for its interviewers: every attempt, its state and its scores."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from assessor.extensions import db
+from assessor.models import Assessment, Attempt, Submission, SubmissionKind, SubmissionStatus
+from assessor.services import NotFound
+from assessor.services.scoring import weighted_percent
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemScore:
+    item_id: int
+    state: str  # not_submitted | queued | running | graded | error | manual_review
+    percent: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptRow:
+    id: int
+    candidate_name: str
+    candidate_email: str
+    status: str
+    started_at: datetime | None
+    deadline_at: datetime | None
+    submitted_at: datetime | None
+    items: tuple[ItemScore, ...]
+    percent: float | None
+    grading_pending: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key in ("started_at", "deadline_at", "submitted_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def _item_score(submission: Submission | None) -> tuple[str, float | None]:
+    if submission is None:
+        return "not_submitted", None
+    if submission.outcome == "manual_review":
+        return "manual_review", None
+    if submission.status is SubmissionStatus.GRADED and submission.max_score:
+        return "graded", 100.0 * submission.score / submission.max_score
+    return submission.status.value, None
+
+
+def assessment_progress(assessment_id: int) -> list[AttemptRow]:
+    """Return one row per attempt, with each challenge's state and the weighted total."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound("No such assessment.")
+    attempts = db.session.scalars(
+        select(Attempt).where(Attempt.assessment_id == assessment_id).order_by(Attempt.id)
+    ).all()
+    finals = db.session.scalars(
+        select(Submission).where(
+            Submission.attempt_id.in_([a.id for a in attempts]),
+            Submission.kind == SubmissionKind.FINAL,
+        )
+    ).all()
+    by_key = {(s.attempt_id, s.item_id): s for s in finals}
+    rows = []
+    for attempt in attempts:
+        items, parts = [], []
+        for item in assessment.items:
+            state, percent = _item_score(by_key.get((attempt.id, item.id)))
+            items.append(ItemScore(item.id, state, percent))
+            if state != "manual_review":
+                parts.append((item.weight, percent if state == "graded" else None))
+        pending = any(i.state in ("queued", "running") for i in items)
+        rows.append(
+            AttemptRow(
+                id=attempt.id,
+                candidate_name=attempt.candidate_name,
+                candidate_email=attempt.candidate_email,
+                status=attempt.status.value,
+                started_at=attempt.started_at,
+                deadline_at=attempt.deadline_at,
+                submitted_at=attempt.submitted_at,
+                items=tuple(items),
+                percent=None if pending else weighted_percent(parts),
+                grading_pending=pending,
+            )
+        )
+    return rows
+
+
+def score_histogram(rows: list[AttemptRow], bins: int = 10) -> list[int]:
+    """Count finished attempts' totals into `bins` equal buckets from 0 to 100%."""
+    counts = [0] * bins
+    for row in rows:
+        if row.percent is not None and row.status == "submitted":
+            counts[min(int(row.percent * bins / 100), bins - 1)] += 1
+    return counts
