@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 
@@ -37,8 +39,8 @@ def _pump_frames(sock, collector: OutputCollector) -> None:
         for stream, data in frames_iter(sock, tty=False):
             if not collector.feed(stream, data):
                 return
-    except OSError:
-        pass
+    except (OSError, ValueError):
+        pass  # the host hung up (deadline, cap or end of run)
     finally:
         collector.close()
 
@@ -143,10 +145,14 @@ class DockerBackend(Backend):
             duration = time.monotonic() - started
             seen = self._inspect(api, container, collector, duration, deadline_hit)
         finally:
-            self._remove(api, container)
-            if sock is not None:
+            # Hang up first: past the output cap nobody reads the stream, and the engine would
+            # block on it and never finish removing the container.
+            if raw is not None:
+                with contextlib.suppress(OSError):
+                    raw.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv
                 sock.close()  # the SocketIO wrapper; the socket itself stays open until:
                 raw.close()
+            self._remove(api, container)
         reader.join(timeout=5)
         return build_result(job, nonce, seen)
 

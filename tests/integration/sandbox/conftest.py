@@ -12,7 +12,7 @@ import pytest
 import sandbox
 from sandbox.image import default_image, ensure_image
 from sandbox.image.recipe import SANDBOX_UID
-from sandbox.orphans import LABEL
+from sandbox.orphans import LABEL, LABEL_OWNER_PID
 
 
 @pytest.fixture(scope="session")
@@ -41,24 +41,38 @@ def docker_backend(sandbox_image: str, docker_client: object) -> sandbox.DockerB
     return sandbox.DockerBackend(client=docker_client, image=sandbox_image)
 
 
-def sandbox_containers(client: object) -> list[dict]:
-    """Return every container carrying the sandbox label."""
-    return client.api.containers(all=True, filters={"label": f"{LABEL}=1"})
+def sandbox_containers(client: object, *, mine: bool = True) -> list[dict]:
+    """Return the sandbox containers of this process (other workers may share the engine)."""
+    containers = client.api.containers(all=True, filters={"label": f"{LABEL}=1"})
+    owned = [
+        c for c in containers if (c.get("Labels") or {}).get(LABEL_OWNER_PID) == str(os.getpid())
+    ]
+    return owned if mine else [c for c in containers if c not in owned]
 
 
-def sandbox_uid_processes() -> list[int]:
-    """Return the host's processes running as the sandbox uid (container processes)."""
-    pids = []
+def _sandbox_uid_processes() -> dict[int, str]:
+    """Return the host's processes running as the sandbox uid, with their cgroup lines."""
+    found = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            uid_line = next(
-                line for line in status.read_text().splitlines() if line.startswith("Uid:")
-            )
-        except (OSError, StopIteration):
+            lines = status.read_text().splitlines()
+            uid = int(next(line for line in lines if line.startswith("Uid:")).split()[1])
+            if uid == SANDBOX_UID:
+                found[int(status.parent.name)] = (status.parent / "cgroup").read_text()
+        except (OSError, StopIteration, ValueError):
             continue
-        if int(uid_line.split()[1]) == SANDBOX_UID:
-            pids.append(int(status.parent.name))
-    return pids
+    return found
+
+
+def stray_sandbox_processes(client: object) -> list[int]:
+    """Return sandbox-uid processes on the host that no other worker's live container explains."""
+    processes = _sandbox_uid_processes()
+    others = [c["Id"] for c in sandbox_containers(client, mine=False)]
+    return [
+        pid
+        for pid, cgroup in processes.items()
+        if not any(cid in cgroup for cid in others) and Path(f"/proc/{pid}").exists()
+    ]
 
 
 @pytest.fixture
@@ -67,8 +81,11 @@ def host_guard(tmp_path: Path, docker_client: object) -> Iterator[None]:
     canary = tmp_path / "canary.txt"
     canary.write_text("untouched")
     yield
-    assert sandbox_containers(docker_client) == [], "a sandbox container was left behind"
-    assert sandbox_uid_processes() == [], "a sandbox process is still running on the host"
+    leftovers = sandbox_containers(docker_client)
+    for container in leftovers:  # keep the next test independent of this one's failure
+        docker_client.api.remove_container(container["Id"], force=True)
+    assert leftovers == [], "a sandbox container was left behind"
+    assert stray_sandbox_processes(docker_client) == [], "a sandbox process survived on the host"
     assert canary.read_text() == "untouched"
     subprocess.run(["true"], check=True)  # the host can still fork
     assert len(bytearray(64 * 1024 * 1024)) == 64 * 1024 * 1024  # and allocate
