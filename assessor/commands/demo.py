@@ -9,8 +9,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from assessor.extensions import db
-from assessor.models import Challenge, Role, User
-from assessor.services import assessments, invitations
+from assessor.models import Assessment, Challenge, ChallengeKind, Role, User
+from assessor.services import assessments, attempts, finalization, invitations
 from assessor.services import users as user_service
 
 DEMO_STAFF = (
@@ -39,7 +39,8 @@ def _pick_versions() -> list[int]:
             select(Challenge).where(Challenge.retired_at.is_(None)).order_by(Challenge.slug)
         )
     )
-    preferred = [c for c in challenges if c.slug in DEMO_SLUGS] or challenges[:3]
+    by_slug = {c.slug: c for c in challenges}
+    preferred = [by_slug[s] for s in DEMO_SLUGS if s in by_slug] or challenges[:3]
     return [c.current_version_id for c in preferred if c.current_version_id is not None]
 
 
@@ -72,5 +73,35 @@ def command(base_url: str | None) -> None:
         invitations.NewInvitation(assessment.id, "Casey Candidate", "casey@demo.assessor.test"),
         actor_id=interviewer.id,
     )
-    click.echo(f"Demo assessment #{assessment.id} with {len(version_ids)} challenge(s).")
+    submitted = _submitted_attempt(assessment, interviewer.id)
+    click.echo(
+        f"Demo assessment #{assessment.id} with {len(version_ids)} challenge(s): "
+        f"{base}/assessments/{assessment.id}"
+    )
+    click.echo(f"  {submitted} has already submitted; the worker grades it when it starts.")
     click.echo(f"Candidate link: {base}/a/{token}")
+
+
+def _submitted_attempt(assessment: Assessment, actor_id: int) -> str:
+    """Create an attempt that took the assessment: references, and one known-wrong answer."""
+    attempt, _ = invitations.create_invitation(
+        invitations.NewInvitation(assessment.id, "Dana Demo", "dana@demo.assessor.test"),
+        actor_id=actor_id,
+    )
+    attempts.start(attempt.id)
+    imperfect = False
+    for item in assessment.items:
+        version = item.version
+        files = dict(version.files.get("solution", {}))
+        wrong = version.files.get("wrong", {})
+        if wrong and not imperfect:
+            # One imperfect answer makes the demo report worth reading.
+            files, imperfect = dict(next(iter(wrong.values()))), True
+        if version.kind is ChallengeKind.DESIGN:
+            files = files or dict(version.files.get("starter", {}))
+        editable = attempts.editable_paths(item)
+        files = {p: t for p, t in files.items() if p in editable}
+        if files:
+            attempts.save_draft(attempt.id, item.id, files, base_revision=0)
+    finalization.finish_attempt(attempt.id)
+    return attempt.candidate_name

@@ -9,6 +9,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 
 def start_worker() -> subprocess.Popen:
@@ -34,6 +35,7 @@ def command(host: str, port: int, worker: bool | None, debug: bool) -> None:
     (see docs/operations.md).
     """
     app = current_app._get_current_object()
+    app.debug = debug
     embedded = app.config["EMBEDDED_WORKER"] if worker is None else worker
     child = start_worker() if embedded else None
     click.echo(
@@ -41,7 +43,8 @@ def command(host: str, port: int, worker: bool | None, debug: bool) -> None:
         + (f" with an embedded worker (pid {child.pid})" if child else "")
     )
     try:
-        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+        # run_simple, not app.run: Flask ignores app.run() inside its own CLI commands.
+        run_simple(host, port, app, use_debugger=debug, use_reloader=False, threaded=True)
     finally:
         if child is not None:
             child.terminate()
