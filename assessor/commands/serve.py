@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -38,6 +39,8 @@ def command(host: str, port: int, worker: bool | None, debug: bool) -> None:
     app.debug = debug
     embedded = app.config["EMBEDDED_WORKER"] if worker is None else worker
     child = start_worker() if embedded else None
+    # SIGTERM must unwind through `finally`, or the embedded worker would outlive us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(
         f"Serving on http://{host}:{port}"
         + (f" with an embedded worker (pid {child.pid})" if child else "")
