@@ -291,6 +291,7 @@ class Workspace {
           this.applyFiles(entry, Object.fromEntries(fresh.files.filter((f) => f.editable).map((f) => [f.path, f.text])));
           entry.saver.reset(fresh.revision);
           box.remove();
+          if (this.current === entry) this.view.focus(); // the focused button is gone
         } catch (error) {
           showAlert(this.el.alerts, `Could not load the newest version: ${error.message}`, { tone: "bad" });
         }
@@ -298,6 +299,7 @@ class Workspace {
       " ",
       button("Keep this tab's version", async () => {
         box.remove();
+        if (this.current === entry) this.view.focus();
         await entry.saver.overwrite();
       }),
     );

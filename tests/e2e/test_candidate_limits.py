@@ -1,0 +1,135 @@
+"""The hard edges in Chromium: the deadline, and a stale tab on another machine."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from assessor.models import Attempt, AttemptStatus, Draft, Submission, SubmissionKind, utcnow
+from tests.e2e.conftest import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
+
+
+def editor(page):
+    return page.locator("#editor .cm-content")
+
+
+def start(page, invitation) -> None:
+    page.goto(invitation.url)
+    page.get_by_role("button", name="Start the assessment").click()
+    page.wait_for_url(re.compile(r"/work$"))
+    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+
+
+def move_deadline(platform, attempt_id: int, seconds_from_now: float) -> None:
+    """Bring the deadline close, as if the candidate had worked until now."""
+    with platform.db() as session:
+        attempt = session.get(Attempt, attempt_id)
+        attempt.deadline_at = utcnow() + timedelta(seconds=seconds_from_now)
+        session.commit()
+
+
+def test_warnings_then_the_deadline_closes_the_attempt(platform, new_page, shots):
+    invitation = platform.invite(minutes=1)
+    page = new_page()
+    start(page, invitation)
+
+    move_deadline(platform, invitation.attempt_id, 9 * 60 + 30)
+    page.reload()
+    expect(page.locator("#alerts")).to_contain_text("10 minutes left")
+    expect(page.locator("#timer")).to_have_attribute("data-level", "warn")
+
+    move_deadline(platform, invitation.attempt_id, 12)
+    page.reload()
+    expect(page.locator("#alerts")).to_contain_text("1 minute left")
+    expect(page.locator("#timer")).to_have_attribute("data-level", "danger")
+    editor(page).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("def add(a, b):\n")
+    page.keyboard.type("return a + b  # before the deadline")
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    shots(page, "last-minute")
+
+    # At the deadline the browser stops editing; the server finalizes and the closing page shows.
+    expect(page.locator("#alerts")).to_contain_text("Time is up", timeout=30_000)
+    expect(page.locator("#save-state")).to_have_text("Editing has ended")
+    shots(page, "time-up")
+    page.wait_for_url(re.compile(r"/done$"), timeout=45_000)
+    expect(page.locator("#closing")).to_contain_text("your work is submitted")
+    shots(page, "closing")
+
+    # A write sent after the deadline (say, from a tampered page) is refused by the server.
+    late = page.evaluate(
+        """async (url) => {
+            const csrf = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch(url, {method: "POST", headers: {
+                "Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRFToken": csrf}, body: JSON.stringify({kind: "focus_lost"})});
+            return {status: response.status, body: await response.json()};
+        }""",
+        f"{invitation.url}/api/events",
+    )
+    assert late["status"] == 409 and "submitted" in late["body"]["error"]
+
+    with platform.db() as session:
+        attempt = session.get(Attempt, invitation.attempt_id)
+        assert attempt.status is AttemptStatus.SUBMITTED
+        assert attempt.submitted_at <= attempt.deadline_at
+        code = session.scalar(
+            select(Submission).where(
+                Submission.attempt_id == invitation.attempt_id,
+                Submission.kind == SubmissionKind.FINAL,
+                Submission.item_id == attempt.assessment.items[0].id,
+            )
+        )
+        assert "before the deadline" in code.files["adder.py"]
+
+
+def test_a_stale_tab_gets_a_conflict_instead_of_overwriting(platform, new_page, shots):
+    invitation = platform.invite()
+    laptop = new_page()
+    start(laptop, invitation)
+    desktop = new_page()  # another machine, same link: it resumes the same attempt
+    desktop.goto(invitation.url)
+    desktop.wait_for_url(re.compile(r"/work$"))
+    expect(desktop.locator("#workspace")).to_have_attribute("data-ready", "true")
+
+    editor(laptop).click()
+    laptop.keyboard.press("Control+End")
+    laptop.keyboard.type("\n# newer work from the laptop")
+    expect(laptop.locator("#save-state")).to_have_text("All changes saved")
+
+    editor(desktop).click()
+    desktop.keyboard.press("Control+End")
+    desktop.keyboard.type("\n# stale edit from the desktop")
+    conflict = desktop.locator(".alert.conflict")
+    expect(conflict).to_contain_text("saved from another tab or machine")
+    expect(desktop.locator("#save-state")).to_have_text("Not saved: changed in another tab")
+    shots(desktop, "conflict")
+
+    def saved_text():
+        with platform.db() as session:
+            draft = session.scalar(select(Draft).where(Draft.attempt_id == invitation.attempt_id))
+            return draft.files["adder.py"]
+
+    assert "newer work from the laptop" in saved_text()
+    assert "stale edit" not in saved_text()
+
+    # The candidate chooses: load the newest work into the stale tab.
+    conflict.get_by_role("button", name="Load the newest version").click()
+    expect(editor(desktop)).to_contain_text("newer work from the laptop")
+    expect(editor(desktop)).not_to_contain_text("stale edit")
+    expect(desktop.locator("#save-state")).to_have_text("All changes saved")
+    shots(desktop, "resolved")
+
+    # ... and keeps working from there (the focus went back to the editor): the save goes through.
+    expect(editor(desktop)).to_be_focused()
+    desktop.keyboard.press("Control+End")
+    desktop.keyboard.type("\n# continued on the desktop")
+    expect(desktop.locator("#save-state")).to_have_text("All changes saved")
+    wait_until(lambda: "continued on the desktop" in saved_text(), 10, "the desktop's save")
