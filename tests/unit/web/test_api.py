@@ -12,14 +12,27 @@ def graded(ctx):
     owner = make_user(Role.INTERVIEWER)
     attempt = make_attempt(make_assessment(owner))
     item = attempt.assessment.items[0]
-    submission = Submission(attempt_id=attempt.id, item_id=item.id, kind=SubmissionKind.FINAL,
-                            status="graded", score=3.0, max_score=4.0, outcome="completed",
-                            skill_scores={"sql": {"score": 3.0, "max": 3.0}},
-                            flags=[{"code": "uses_gc", "message": "m", "path": "a.py",
-                                    "line": 1}])
-    submission.results.append(TestResult(test_id="hidden/test_b.py::test_two",
-                                         outcome="passed", points=3, max_points=3,
-                                         visibility="hidden", skill="sql"))
+    submission = Submission(
+        attempt_id=attempt.id,
+        item_id=item.id,
+        kind=SubmissionKind.FINAL,
+        status="graded",
+        score=3.0,
+        max_score=4.0,
+        outcome="completed",
+        skill_scores={"sql": {"score": 3.0, "max": 3.0}},
+        flags=[{"code": "uses_gc", "message": "m", "path": "a.py", "line": 1}],
+    )
+    submission.results.append(
+        TestResult(
+            test_id="hidden/test_b.py::test_two",
+            outcome="passed",
+            points=3,
+            max_points=3,
+            visibility="hidden",
+            skill="sql",
+        )
+    )
     db.session.add(submission)
     db.session.commit()
     return owner, attempt, submission
