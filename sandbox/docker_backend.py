@@ -127,7 +127,7 @@ class DockerBackend(Backend):
         kwargs["host_config"] = api.create_host_config(**kwargs["host_config"])
         container = api.create_container(**kwargs)["Id"]
         collector = OutputCollector(limits.output_kb, nonce)
-        sock = raw = None
+        sock = raw = reader = None
         try:
             # Attached before start, so not a byte of output is missed.
             sock = api.attach_socket(
@@ -149,11 +149,14 @@ class DockerBackend(Backend):
             # block on it and never finish removing the container.
             if raw is not None:
                 with contextlib.suppress(OSError):
-                    raw.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv
+                    raw.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in poll/recv
+                if reader is not None:
+                    # Only then close: the reader polls the descriptor by number, and a number
+                    # closed under it may be reused by the next API connection.
+                    reader.join(timeout=5)
                 sock.close()  # the SocketIO wrapper; the socket itself stays open until:
                 raw.close()
             self._remove(api, container)
-        reader.join(timeout=5)
         return build_result(job, nonce, seen)
 
     @staticmethod

@@ -97,7 +97,7 @@ def base_tarball(cache_dir: Path, progress: Progress, refresh: bool = False) -> 
 
 def library_dir(cache_dir: Path, progress: Progress) -> Path:
     """Return the cached folder of the image's Python libraries, downloading them when missing."""
-    key = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
+    key = hashlib.sha256(REQUIREMENTS.read_bytes() + b"compiled").hexdigest()[:12]
     target = cache_dir / f"libs-py{PYTHON_VERSION}-{key}"
     if target.is_dir():
         progress(f"libraries: cached ({target})")
@@ -133,6 +133,9 @@ def library_dir(cache_dir: Path, progress: Progress) -> Path:
             "pip install",
         )
         shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts with host shebangs
+        # Bytecode now: the image's root fs is read-only, so without it every run would
+        # recompile pytest and Flask from source (and the host's 3.11 shares the magic number).
+        _run([sys.executable, "-m", "compileall", "-q", str(staging)], progress, "compileall")
         os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
