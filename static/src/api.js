@@ -44,5 +44,12 @@ export async function api(url, { method = "GET", body, keepalive = false } = {})
   if ([502, 503, 504].includes(response.status) && !(data && data.code)) {
     throw new OfflineError("The server cannot be reached right now.");
   }
+  if (response.status === 400 && data && /CSRF/.test(data.error || "")) {
+    // The browser session that issued the page's token is gone (cookies cleared, server reset).
+    throw new ApiError(400, {
+      code: "SessionLost",
+      error: "Your browser session has changed. Reload the page to keep saving; your changes are kept in this browser until then.",
+    });
+  }
   throw new ApiError(response.status, data);
 }

@@ -52,6 +52,10 @@ def test_take_the_assessment_from_link_to_graded(platform, new_page, shots):
     invitation = platform.invite()
     page = new_page()
 
+    # A forged link gets a clear page, not a stack trace.
+    page.goto(f"{platform.base_url}/a/forged-{invitation.token[:10]}")
+    expect(page.locator("h1")).to_have_text("This link does not work")
+
     # Landing: the rules and what is recorded, before any clock runs.
     page.goto(invitation.url)
     expect(page.locator("h1")).to_have_text("Back-end engineer (e2e)")

@@ -133,3 +133,47 @@ def test_a_stale_tab_gets_a_conflict_instead_of_overwriting(platform, new_page, 
     desktop.keyboard.type("\n# continued on the desktop")
     expect(desktop.locator("#save-state")).to_have_text("All changes saved")
     wait_until(lambda: "continued on the desktop" in saved_text(), 10, "the desktop's save")
+
+
+def test_offline_work_is_kept_and_saved_when_the_connection_returns(platform, new_page, shots):
+    invitation = platform.invite()
+    page = new_page()
+    start(page, invitation)
+    context = page.context
+
+    # The server cannot be reached (the network drops every save): the indicator says so.
+    page.route("**/draft", lambda route: route.abort("internetdisconnected"))
+    editor(page).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# written while offline")
+    expect(page.locator("#save-state")).to_contain_text("Offline")
+    # Wait for a backoff of 4 s or more, so the next automatic retry is not due yet.
+    expect(page.locator("#save-state")).to_contain_text(re.compile(r"retrying in ([4-9]|\d\d) s"))
+    shots(page, "offline")
+
+    # The connection is back: Retry saves at once, without waiting for the backoff.
+    page.unroute("**/draft")
+    page.get_by_role("button", name="Retry now").click()
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    expect(page.get_by_role("button", name="Retry now")).to_be_hidden()
+
+    # Offline again, then the tab is closed before anything reached the server.
+    context.set_offline(True)
+    editor(page).click()
+    page.keyboard.type("\n# typed, then the tab was closed")
+    expect(page.locator("#save-state")).to_contain_text("Offline")
+    page.close()
+    context.set_offline(False)
+
+    # The same link in the same browser restores the copy this browser kept, and saves it.
+    again = context.new_page()
+    again.goto(invitation.url)
+    expect(again.locator("#workspace")).to_have_attribute("data-ready", "true")
+    expect(again.locator("#alerts")).to_contain_text("Restored changes")
+    expect(editor(again)).to_contain_text("typed, then the tab was closed")
+    expect(again.locator("#save-state")).to_have_text("All changes saved")
+    shots(again, "restored")
+    with platform.db() as session:
+        files = session.scalar(select(Draft.files).where(Draft.attempt_id == invitation.attempt_id))
+    assert "written while offline" in files["adder.py"]
+    assert "typed, then the tab was closed" in files["adder.py"]
