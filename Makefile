@@ -70,7 +70,7 @@ migrations-check: install ## Upgrade an empty database, then check the models ma
 test: install services assets image ## Run lint and every test: SQLite, then PostgreSQL (real Docker, Redis, browser)
 	$(MAKE) lint
 	ASSESSOR_REQUIRE_SERVICES=1 $(VENV)/bin/pytest
-	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit
+	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit --ignore=tests/unit/sandbox
 
 .PHONY: test-fast
 test-fast: install ## Run the unit tests only (no services needed)
