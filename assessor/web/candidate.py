@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,13 @@ bp = Blueprint("candidate", __name__, url_prefix="/a/<token>")
 # anything that slipped through, so a crafted answer cannot script the reviewer's page either.
 _markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 MAX_PREVIEW_CHARS = 200_000
+_HEADING = re.compile(r"(</?h)([1-5])(?=[\s>])")
 
 
 def render_markdown(text: str) -> str:
-    """Render Markdown to sanitized HTML."""
-    return nh3.clean(_markdown.render(text), link_rel="noopener noreferrer")
+    """Render Markdown to sanitized HTML, headings one level down (the page owns the h1)."""
+    html = nh3.clean(_markdown.render(text), link_rel="noopener noreferrer")
+    return _HEADING.sub(lambda m: f"{m[1]}{int(m[2]) + 1}", html)
 
 
 def candidate_route(view: Callable) -> Callable:

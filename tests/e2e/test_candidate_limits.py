@@ -44,7 +44,7 @@ def test_warnings_then_the_deadline_closes_the_attempt(platform, new_page, shots
     expect(page.locator("#alerts")).to_contain_text("10 minutes left")
     expect(page.locator("#timer")).to_have_attribute("data-level", "warn")
 
-    move_deadline(platform, invitation.attempt_id, 12)
+    move_deadline(platform, invitation.attempt_id, 15)
     page.reload()
     expect(page.locator("#alerts")).to_contain_text("1 minute left")
     expect(page.locator("#timer")).to_have_attribute("data-level", "danger")

@@ -298,6 +298,8 @@ def test_statement_markdown_keeps_tables_and_code(client, started):
     html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nx = 1\n```\n")
     assert "<table>" in html and "<td>1</td>" in html and "x = 1" in html
     assert 'rel="noopener noreferrer"' in render_markdown("[x](https://example.com)")
+    # The page's own h1 names the assessment: a statement's headings go one level down.
+    assert render_markdown("# Title\n\n## Part").startswith("<h2>Title</h2>\n<h3>Part</h3>")
 
 
 def test_a_design_statement_status_page_survives_missing_finals(client, started):
