@@ -34,7 +34,8 @@ def pytest_args(workdir: Path, select: list[str]) -> list[str]:
         "--no-header",
         "--tb=short",
         "-rfE",
-        *(select or ["."]),
+        # Absolute, since the cwd is a scratch folder; node ids stay relative to the rootdir.
+        *(str(tests / selector) for selector in (select or ["."])),
     ]
 
 

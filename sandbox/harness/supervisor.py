@@ -120,7 +120,7 @@ class Supervisor:
 
     def prepare(self) -> dict[str, str]:
         """Write the candidate's files and the tests into separate folders."""
-        for name in ("solution", "tests", "tmp", "home"):
+        for name in ("solution", "tests", "tmp", "home", "run"):
             (self.workdir / name).mkdir(parents=True, exist_ok=True)
         write_tree(self.workdir / "solution", self.files)
         digests = write_tree(self.workdir / "tests", self.tests)
@@ -171,7 +171,9 @@ class Supervisor:
             stdin=subprocess.DEVNULL,
             pass_fds=(write_fd,),
             env=self.child_env(),
-            cwd=self.workdir / "tests",
+            # A writable scratch folder: code that opens relative paths ("app.db") works, and
+            # never lands in the tests folder.
+            cwd=self.workdir / "run",
             start_new_session=True,
         )
         os.close(write_fd)

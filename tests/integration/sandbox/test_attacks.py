@@ -380,6 +380,39 @@ def test_ignoring_signals_and_freezing_the_supervisor_still_ends_at_the_deadline
     assert "signal_use" in codes(result)
 
 
+def test_the_supervisor_and_its_nonce_are_out_of_reach(docker_backend):
+    job = attack(
+        """
+        import os
+
+        def peek():
+            parent = os.getppid()
+            reachable = []
+            for path in ("mem", "environ", "fd/0", "fd/1", "maps"):
+                try:
+                    with open(f"/proc/{parent}/{path}", "rb") as handle:
+                        handle.read(64)
+                    reachable.append(path)
+                except OSError:
+                    pass
+            try:
+                os.listdir(f"/proc/{parent}/fd")
+                reachable.append("fd/")
+            except OSError:
+                pass
+            return reachable
+        """,
+        """
+        from attack import peek
+
+        def test_supervisor_is_not_dumpable():
+            assert peek() == []
+        """,
+    )
+    result = docker_backend.run(job)
+    assert outcomes(result) == {"test_supervisor_is_not_dumpable": "passed"}
+
+
 def test_killing_the_supervisor_is_a_crash(docker_backend):
     job = attack(
         """

@@ -190,7 +190,9 @@ def test_rewriting_test_files_before_they_are_imported_changes_nothing(fake):
     # Imported by the hidden module first (alphabetical), the solution rewrites the public one.
     attack = """
     import os
-    path = os.path.join(os.getcwd(), "public", "test_api.py")  # the tests folder is the cwd
+    import sys
+    workdir = sys.argv[sys.argv.index("--workdir") + 1]  # the child's own command line
+    path = os.path.join(workdir, "tests", "public", "test_api.py")
     os.chmod(os.path.dirname(path), 0o755)
     os.chmod(path, 0o644)
     with open(path, "w") as handle:
@@ -282,3 +284,23 @@ def test_a_candidate_conftest_is_never_loaded(fake):
     result = fake.run(make_job({"limiter.py": LIMITER, "conftest.py": conftest}))
     assert result.status is sandbox.RunStatus.COMPLETED
     assert outcomes(result) == dict.fromkeys(EXPECTED, "passed")
+
+
+def test_relative_paths_land_in_scratch_not_in_the_tests(fake):
+    files = {
+        "limiter.py": LIMITER,
+        "store.py": (
+            "def save(text):\n    with open('state.txt', 'w') as f:\n        f.write(text)\n"
+        ),
+    }
+    tests = {
+        "public/test_store.py": (
+            "import os\nfrom store import save\n\n"
+            "def test_save():\n"
+            "    save('kept')\n"
+            "    assert open('state.txt').read() == 'kept'\n"
+            "    assert not os.path.exists(os.path.join(os.path.dirname(__file__), 'state.txt'))\n"
+        )
+    }
+    result = fake.run(make_job(files, tests=tests, expected=("public/test_store.py::test_save",)))
+    assert outcomes(result) == {"public/test_store.py::test_save": "passed"}
