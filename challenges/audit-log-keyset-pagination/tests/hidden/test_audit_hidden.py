@@ -90,6 +90,7 @@ def test_items_and_order(mixed):
 
 
 @pytest.mark.points(4)
+@pytest.mark.skill("sql")
 def test_walks_are_complete_with_ties(mixed):
     conn, client = mixed
     for limit in (1, 2, 5, 7, 50, 200):
@@ -102,6 +103,7 @@ def test_walks_are_complete_with_ties(mixed):
 
 
 @pytest.mark.points(3)
+@pytest.mark.skill("sql")
 def test_one_timestamp_for_everything():
     conn = db.connect()
     insert(conn, [("ann", "login", stamp(0))] * 25)

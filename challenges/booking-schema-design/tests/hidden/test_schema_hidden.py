@@ -203,6 +203,7 @@ def test_query_plans(conn):
 
 
 @pytest.mark.points(2)
+@pytest.mark.skill("sql")
 def test_queries_return_the_right_rows(conn):
     ids = [book(conn, 1, 2, f"2024-05-{day:02d} 09:00", f"2024-05-{day:02d} 10:00") for day in range(1, 26)]
     rows = conn.execute("SELECT id, room_id, starts_at, ends_at, status FROM bookings "

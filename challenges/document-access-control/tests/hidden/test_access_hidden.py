@@ -143,6 +143,7 @@ def test_update_cannot_move_or_reassign(w):
 
 
 @pytest.mark.points(2)
+@pytest.mark.skill("api-design")
 def test_check_order(w):
     assert code(w.call("PATCH", f"/documents/{w.d1.id}", "bob", json={"owner_id": 4}), 404) == "not_found"
     assert code(w.call("PATCH", f"/documents/{w.d1.id}", "cid", json={"owner_id": 3}), 403) == "forbidden"
@@ -168,6 +169,7 @@ def test_delete_permissions(w):
     assert resp.status_code == 204
 
 
+@pytest.mark.skill("auth")
 def test_authentication_everywhere(w):
     calls = [("GET", f"/documents/{w.d1.id}"), ("GET", f"/projects/{w.p1.id}/documents"),
              ("POST", f"/projects/{w.p1.id}/documents"), ("PATCH", f"/documents/{w.d1.id}"),

@@ -134,6 +134,7 @@ def test_feed_budget_does_not_grow(big):
 
 
 @pytest.mark.points(3)
+@pytest.mark.skill("sql")
 def test_author_stats_matches_on_large_data(big):
     expected, actual, _ = expected_and_actual(big, original_author_stats, feed.author_stats)
     strict_equal(actual, expected)

@@ -8,6 +8,25 @@ import pytest
 from jobqueue import DeadLetter, Job, JobQueue
 
 
+def info(job):
+    """(id, attempt) of a delivered job, checked to be a real str and int."""
+    assert type(job) is Job and type(job.id) is str and type(job.attempt) is int, job
+    return job.id, job.attempt
+
+
+def dead_info(letter):
+    """(id, attempts, errors) of a dead letter, with exact types checked."""
+    assert type(letter) is DeadLetter and type(letter.id) is str and type(letter.attempts) is int, letter
+    assert type(letter.errors) is tuple and all(type(e) is str for e in letter.errors), letter
+    return letter.id, letter.attempts, letter.errors
+
+
+def stats_of(q):
+    stats = q.stats()
+    assert type(stats) is dict and all(type(k) is str and type(v) is int for k, v in stats.items()), stats
+    return stats
+
+
 def in_thread(fn):
     """Run fn in a daemon thread; return (thread, result dict)."""
     result = {}
@@ -35,7 +54,7 @@ def test_validation_and_unique_ids():
     q.fail(q.get(timeout=1).id, "boom")
     with pytest.raises(ValueError):
         q.put("b", 1)                      # dead
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 1, "dead": 1}
+    assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1, "dead": 1}
 
 
 @pytest.mark.points(2)
@@ -59,10 +78,11 @@ def test_ack_and_fail_require_an_in_flight_job():
         q.ack("a")
     with pytest.raises(KeyError):
         q.fail("a", "late")
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 1, "dead": 0}
+    assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1, "dead": 0}
 
 
 @pytest.mark.points(3)
+@pytest.mark.skill("resilience")
 def test_retries_go_to_the_back():
     q = JobQueue(max_attempts=3)
     for name in "abc":
@@ -70,11 +90,11 @@ def test_retries_go_to_the_back():
     first = q.get(timeout=1)
     q.fail(first.id, "e1")
     order = [q.get(timeout=1) for _ in range(3)]
-    assert [(j.id, j.attempt) for j in order] == [("b", 1), ("c", 1), ("a", 2)]
-    assert all(type(j) is Job and type(j.attempt) is int for j in order)
+    assert [info(j) for j in order] == [("b", 1), ("c", 1), ("a", 2)]
 
 
 @pytest.mark.points(3)
+@pytest.mark.skill("resilience")
 def test_attempts_and_dead_letters():
     q = JobQueue(max_attempts=3)
     payloads = {name: object() for name in ("x", "y", "z")}
@@ -82,26 +102,25 @@ def test_attempts_and_dead_letters():
         q.put(name, payload)
     deliveries = Counter()
     while (job := q.get(timeout=0)) is not None:
-        deliveries[job.id] += 1
-        assert job.attempt == deliveries[job.id]
-        if job.id == "y" and job.attempt == 2:
+        job_id, attempt = info(job)
+        deliveries[job_id] += 1
+        assert attempt == deliveries[job_id]
+        if (job_id, attempt) == ("y", 2):
             q.ack(job.id)
         else:
             q.fail(job.id, f"{job.id}-{job.attempt}")
     assert deliveries == {"x": 3, "y": 2, "z": 3}
     dead = q.dead_letters()
-    assert [type(d) for d in dead] == [DeadLetter, DeadLetter]
-    assert [(d.id, d.attempts, d.errors) for d in dead] == [("x", 3, ("x-1", "x-2", "x-3")), ("z", 3, ("z-1", "z-2", "z-3"))]
+    assert [dead_info(d) for d in dead] == [("x", 3, ("x-1", "x-2", "x-3")), ("z", 3, ("z-1", "z-2", "z-3"))]
     assert dead[0].payload is payloads["x"] and dead[1].payload is payloads["z"]
-    assert type(dead[0].errors) is tuple and type(dead[0].attempts) is int
     dead.clear()
     assert len(q.dead_letters()) == 2      # a copy was returned
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 1, "dead": 2}
+    assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1, "dead": 2}
 
     once = JobQueue(max_attempts=1)
     once.put("only", 1)
     once.fail(once.get(timeout=1).id, "nope")
-    assert [(d.id, d.attempts, d.errors) for d in once.dead_letters()] == [("only", 1, ("nope",))]
+    assert [dead_info(d) for d in once.dead_letters()] == [("only", 1, ("nope",))]
 
 
 def test_stats_through_the_lifecycle():
@@ -109,12 +128,10 @@ def test_stats_through_the_lifecycle():
     for i in range(4):
         q.put(str(i), i)
     a, b = q.get(timeout=1), q.get(timeout=1)
-    stats = q.stats()
-    assert stats == {"queued": 2, "in_flight": 2, "done": 0, "dead": 0}
-    assert all(type(v) is int for v in stats.values())
+    assert stats_of(q) == {"queued": 2, "in_flight": 2, "done": 0, "dead": 0}
     q.ack(a.id)
     q.fail(b.id, "x")
-    assert q.stats() == {"queued": 3, "in_flight": 0, "done": 1, "dead": 0}
+    assert stats_of(q) == {"queued": 3, "in_flight": 0, "done": 1, "dead": 0}
 
 
 @pytest.mark.points(2)
@@ -126,7 +143,7 @@ def test_blocked_consumer_wakes_on_put():
     q.put("late", "payload")
     thread.join(timeout=2)
     assert not thread.is_alive(), "consumer was not woken by put"
-    assert result["value"].id == "late"
+    assert info(result["value"]) == ("late", 1)
 
 
 @pytest.mark.points(3)
@@ -140,7 +157,7 @@ def test_blocked_consumer_wakes_on_retry():
     q.fail(job.id, "transient")
     thread.join(timeout=2)
     assert not thread.is_alive(), "consumer was not woken when a failed job was requeued"
-    assert (result["value"].id, result["value"].attempt) == ("flaky", 2)
+    assert info(result["value"]) == ("flaky", 2)
 
 
 @pytest.mark.points(3)
@@ -166,9 +183,9 @@ def test_close_still_delivers_queued_jobs_and_retries():
     q.put("b", 2)
     q.close()
     a = q.get(timeout=1)
-    assert a.id == "a"
+    assert info(a) == ("a", 1)
     q.fail(a.id, "retry me")
-    assert [q.get(timeout=1).id, q.get(timeout=1).id] == ["b", "a"]
+    assert [info(q.get(timeout=1)), info(q.get(timeout=1))] == [("b", 1), ("a", 2)]
     thread, result = in_thread(lambda: q.get())  # closed and empty: returns at once
     thread.join(timeout=2)
     assert not thread.is_alive() and result["value"] is None
@@ -234,18 +251,18 @@ def test_worker_pool_processes_each_job_correctly():
         assert q.join(timeout=20) is True
         q.close()
         for t in threads:
-            t.join(timeout=5)
+            t.join(timeout=10)  # longer than the workers' own get timeout: close() is tested elsewhere
     finally:
         sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in threads)
     assert overlap == []
     poison = {str(n) for n in range(1, 301) if n % 7 == 0}
     transient = {str(n) for n in range(1, 301) if n % 5 == 0} - poison
-    assert {d.id for d in q.dead_letters()} == poison
+    assert {dead_info(d)[0] for d in q.dead_letters()} == poison
     for job_id, count in deliveries.items():
         assert count == (3 if job_id in poison else 2 if job_id in transient else 1), job_id
     assert len(deliveries) == 300
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 300 - len(poison), "dead": len(poison)}
+    assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 300 - len(poison), "dead": len(poison)}
 
 
 @pytest.mark.points(2)
@@ -279,9 +296,9 @@ def test_concurrent_producers_and_consumers():
         assert q.join(timeout=10) is True
         q.close()
         for t in consumers:
-            t.join(timeout=5)
+            t.join(timeout=10)  # longer than the consumers' own get timeout: close() is tested elsewhere
     finally:
         sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in producers + consumers)
     assert sorted(got) == sorted((p, i) for p in range(4) for i in range(250))
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 1000, "dead": 0}
+    assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1000, "dead": 0}

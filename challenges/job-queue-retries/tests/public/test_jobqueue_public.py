@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -12,9 +13,12 @@ def test_fifo_and_ack():
         q.put(f"j{i}", p)
     for i, p in enumerate(payloads):
         job = q.get(timeout=1)
-        assert type(job) is Job and job.id == f"j{i}" and job.payload is p and job.attempt == 1
+        assert type(job) is Job and type(job.id) is str and type(job.attempt) is int
+        assert (job.id, job.attempt) == (f"j{i}", 1) and job.payload is p
         q.ack(job.id)
-    assert q.stats() == {"queued": 0, "in_flight": 0, "done": 3, "dead": 0}
+    stats = q.stats()
+    assert type(stats) is dict and all(type(v) is int for v in stats.values())
+    assert stats == {"queued": 0, "in_flight": 0, "done": 3, "dead": 0}
 
 
 @pytest.mark.points(3)
@@ -25,11 +29,13 @@ def test_retry_then_dead_letter():
     job = q.get(timeout=1)
     q.fail(job.id, "timeout")
     job = q.get(timeout=1)
-    assert job.attempt == 2
+    assert type(job.attempt) is int and job.attempt == 2
     q.fail(job.id, "corrupt")
     dead = q.dead_letters()
     assert len(dead) == 1 and type(dead[0]) is DeadLetter
-    assert (dead[0].id, dead[0].payload, dead[0].attempts, dead[0].errors) == ("thumb-1", payload, 2, ("timeout", "corrupt"))
+    assert type(dead[0].id) is str and type(dead[0].attempts) is int and type(dead[0].errors) is tuple
+    assert (dead[0].id, dead[0].attempts, dead[0].errors) == ("thumb-1", 2, ("timeout", "corrupt"))
+    assert dead[0].payload is payload
     assert q.get(timeout=0) is None
 
 
@@ -45,6 +51,7 @@ def test_workers_drain_the_queue_and_exit_on_close():
 
     def worker():
         while (job := q.get(timeout=5)) is not None:
+            assert type(job.id) is str
             with lock:
                 done.append(job.id)
             q.ack(job.id)
@@ -56,7 +63,8 @@ def test_workers_drain_the_queue_and_exit_on_close():
         q.put(str(i), i)
     assert q.join(timeout=5) is True
     q.close()
+    deadline = time.monotonic() + 2  # close() must wake the idle workers: 2 s for all of them
     for t in threads:
-        t.join(timeout=2)
-    assert not any(t.is_alive() for t in threads)
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "close() did not wake the idle workers"
     assert sorted(done, key=int) == [str(i) for i in range(100)]

@@ -14,6 +14,18 @@ class FakeClock:
         self.now += seconds
 
 
+def same(actual, expected):
+    """Equality that an object with a permissive __eq__ cannot fake."""
+    assert type(actual) is type(expected) and actual == expected, (actual, expected)
+    return True
+
+
+def delays(sleeps):
+    """The recorded sleeps, each checked to be a real number."""
+    assert all(type(s) in (int, float) for s in sleeps), sleeps
+    return [float(s) for s in sleeps]
+
+
 class Flaky:
     """Raises the given exceptions in order, then returns 'ok'."""
 
@@ -32,9 +44,9 @@ class Flaky:
 def test_retry_recovers_with_backoff():
     sleeps = []
     flaky = Flaky(TransientError(), TransientError())
-    assert retry(flaky, attempts=5, sleep=sleeps.append) == "ok"
+    assert same(retry(flaky, attempts=5, sleep=sleeps.append), "ok")
     assert flaky.calls == 3
-    assert sleeps == pytest.approx([0.1, 0.2], abs=1e-9)
+    assert delays(sleeps) == pytest.approx([0.1, 0.2], abs=1e-9)
 
 
 def test_retry_gives_up():
@@ -55,7 +67,7 @@ def test_breaker_opens_and_fails_fast():
     for _ in range(2):
         with pytest.raises(TransientError):
             breaker.call(flaky)
-    assert breaker.state == "open"
+    assert same(breaker.state, "open")
     with pytest.raises(CircuitOpenError):
         breaker.call(flaky)
     assert flaky.calls == 2
@@ -68,6 +80,6 @@ def test_half_open_trial_closes_the_circuit():
     with pytest.raises(TransientError):
         breaker.call(Flaky(TransientError()))
     clock.advance(30)
-    assert breaker.state == "half_open"
-    assert breaker.call(lambda x, y=0: x + y, 1, y=2) == 3
-    assert breaker.state == "closed"
+    assert same(breaker.state, "half_open")
+    assert same(breaker.call(lambda x, y=0: x + y, 1, y=2), 3)
+    assert same(breaker.state, "closed")

@@ -18,11 +18,22 @@ class FakeClock:
         self.now += seconds
 
 
-def check(decision, allowed, remaining, retry_after):
+def check(decision, verdict, remaining, retry_after):
     assert type(decision) is Decision
-    assert type(decision.allowed) is bool and decision.allowed is allowed, decision
+    assert type(decision.allowed) is bool and decision.allowed is verdict, decision
     assert type(decision.remaining) is int and decision.remaining == remaining, decision
     assert type(decision.retry_after) is float and abs(decision.retry_after - retry_after) <= 1e-9, decision
+
+
+def allowed(decision):
+    """The decision's verdict, which must be a real bool."""
+    assert type(decision) is Decision and type(decision.allowed) is bool, decision
+    return decision.allowed
+
+
+def same(actual, expected):
+    assert type(actual) is type(expected) and actual == expected, (actual, expected)
+    return True
 
 
 def available(bucket):
@@ -69,7 +80,7 @@ def test_fractional_refill_is_not_lost():
     outcomes = []
     for _ in range(8):  # poll every 0.25 s: a token arrives every 0.5 s
         clock.advance(0.25)
-        outcomes.append(bucket.try_acquire().allowed)
+        outcomes.append(allowed(bucket.try_acquire()))
     assert outcomes == [False, True] * 4
     clock.advance(1.25)
     assert available(bucket) == 2.5
@@ -84,7 +95,7 @@ def test_capacity_caps_refill_after_idle():
     bucket.try_acquire(2)
     clock.advance(3600)
     assert available(bucket) == 3.0
-    assert [bucket.try_acquire().allowed for _ in range(4)] == [True, True, True, False]
+    assert [allowed(bucket.try_acquire()) for _ in range(4)] == [True, True, True, False]
 
 
 @pytest.mark.points(3)
@@ -139,12 +150,12 @@ def test_prune_forgets_only_full_buckets():
     limiter.allow("b", cost=4)
     assert len(limiter) == 2
     clock.advance(0.5)                        # a is full again, b has 1 token
-    assert limiter.prune() == 1
+    assert same(limiter.prune(), 1)
     assert len(limiter) == 1
     check(limiter.allow("b"), True, 0, 0.0)   # b was kept: it still had only 1 token
     clock.advance(2)
-    assert limiter.prune() == 1
-    assert len(limiter) == 0 and limiter.prune() == 0
+    assert same(limiter.prune(), 1)
+    assert len(limiter) == 0 and same(limiter.prune(), 0)
     check(limiter.allow("a"), True, 3, 0.0)
 
 
@@ -172,7 +183,7 @@ def test_simultaneous_first_requests_share_one_bucket():
         barrier.wait(timeout=5)
         decision = limiter.allow("new-client")
         with lock:
-            results.append(decision.allowed)
+            results.append(allowed(decision))
 
     threads = [threading.Thread(target=first_request, daemon=True) for _ in range(n)]
     for t in threads:
@@ -193,15 +204,15 @@ def test_concurrent_spending_never_exceeds_the_bucket():
     n = 16
     barrier = threading.Barrier(n)
     # Create both keys up front: this test is about spending, not about first requests.
-    counts = {"limiter": limiter.allow("k0").allowed + limiter.allow("k1").allowed, "bucket": 0}
+    counts = {"limiter": allowed(limiter.allow("k0")) + allowed(limiter.allow("k1")), "bucket": 0}
     lock = threading.Lock()
 
     def spend():
         barrier.wait(timeout=5)
         mine = {"limiter": 0, "bucket": 0}
         for i in range(60):
-            mine["limiter"] += limiter.allow(f"k{i % 2}").allowed
-            mine["bucket"] += bucket.try_acquire().allowed
+            mine["limiter"] += allowed(limiter.allow(f"k{i % 2}"))
+            mine["bucket"] += allowed(bucket.try_acquire())
         with lock:
             for k in counts:
                 counts[k] += mine[k]

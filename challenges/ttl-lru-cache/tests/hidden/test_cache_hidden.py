@@ -18,6 +18,12 @@ class FakeClock:
         self.now += seconds
 
 
+def same(actual, expected):
+    """Equality that an object with a permissive __eq__ cannot fake."""
+    assert type(actual) is type(expected) and actual == expected, (actual, expected)
+    return True
+
+
 def make(capacity=3, ttl=10):
     clock = FakeClock()
     return TTLCache(capacity=capacity, ttl=ttl, clock=clock), clock
@@ -40,11 +46,11 @@ def test_per_entry_ttl_and_no_sliding_expiry():
     cache.set("short", "s", ttl=2)
     cache.set("long", "l")
     clock.advance(1.5)
-    assert cache.get("short") == "s"  # reading does not extend its life
+    assert same(cache.get("short"), "s")  # reading does not extend its life
     clock.advance(0.5)
-    assert cache.get("short", "gone") == "gone"
+    assert same(cache.get("short", "gone"), "gone")
     clock.advance(7.5)
-    assert cache.get("long") == "l"
+    assert same(cache.get("long"), "l")
     clock.advance(0.5)
     assert "long" not in cache
     assert len(cache) == 0
@@ -58,13 +64,13 @@ def test_overwrite_restarts_ttl_and_recency():
     clock.advance(8)
     cache.set("a", 10)            # new value, new 10 s life, most recently used
     clock.advance(8)              # 16 s after the first set of "a"
-    assert cache.get("a", "gone") == 10
+    assert same(cache.get("a", "gone"), 10)
     assert "b" not in cache       # b expired at +10
     cache.set("b", 2)
     cache.set("a", 11)            # a is now the most recently used again
     cache.set("c", 3)             # evicts b, not a
     assert "b" not in cache
-    assert cache.get("a") == 11 and cache.get("c") == 3
+    assert same(cache.get("a"), 11) and same(cache.get("c"), 3)
 
 
 @pytest.mark.points(2)
@@ -75,7 +81,7 @@ def test_replacing_in_a_full_cache_evicts_nothing():
     cache.set("b", 3)
     cache.set("a", 4)
     assert len(cache) == 2
-    assert cache.get("a") == 4 and cache.get("b") == 3
+    assert same(cache.get("a"), 4) and same(cache.get("b"), 3)
 
 
 @pytest.mark.points(3)
@@ -86,7 +92,7 @@ def test_expired_entries_go_before_the_lru_one():
     cache.set("c", 3)
     clock.advance(1)              # b has expired
     cache.set("d", 4)
-    assert cache.get("a") == 1 and cache.get("c") == 3 and cache.get("d") == 4
+    assert same(cache.get("a"), 1) and same(cache.get("c"), 3) and same(cache.get("d"), 4)
     assert len(cache) == 3
     cache.set("e", 5)             # nothing expired now: evict the LRU, which is "a"
     assert "a" not in cache and len(cache) == 3
@@ -100,7 +106,7 @@ def test_contains_does_not_touch_recency_but_get_does():
     assert "a" in cache
     cache.set("c", 3)
     assert "a" not in cache and "b" in cache
-    assert cache.get("b") == 2
+    assert same(cache.get("b"), 2)
     cache.set("d", 4)
     assert "c" not in cache and "b" in cache and "d" in cache
 
@@ -144,13 +150,13 @@ def test_get_or_load_uses_default_ttl_and_recency():
     def boom():
         raise AssertionError("loader must not run for a live key")
 
-    assert cache.get_or_load("a", boom) == "A"   # a becomes most recently used
+    assert same(cache.get_or_load("a", boom), "A")   # a becomes most recently used
     cache.set("c", "C")                           # so b is evicted
     assert "b" not in cache
     value = cache.get_or_load("x", lambda: "X")   # evicts a (LRU)
-    assert value == "X" and "a" not in cache
+    assert same(value, "X") and "a" not in cache
     clock.advance(10)
-    assert cache.get_or_load("x", lambda: "X2") == "X2"
+    assert same(cache.get_or_load("x", lambda: "X2"), "X2")
 
 
 @pytest.mark.points(2)
@@ -166,8 +172,8 @@ def test_loader_errors_are_not_cached():
     with pytest.raises(UpstreamDown):
         cache.get_or_load("k", failing)
     assert "k" not in cache
-    assert cache.get_or_load("k", lambda: "ok") == "ok"
-    assert cache.get("k") == "ok"
+    assert same(cache.get_or_load("k", lambda: "ok"), "ok")
+    assert same(cache.get("k"), "ok")
 
 
 @pytest.mark.points(4)
@@ -236,8 +242,8 @@ def test_a_slow_load_does_not_block_other_keys():
     slow.join(timeout=5)
     other.join(timeout=5)
     assert not blocked, "other keys were blocked while a loader was running"
-    assert done == ["w", "fast"]
-    assert cache.get("slow") == "slow"
+    assert len(done) == 2 and same(done[0], "w") and same(done[1], "fast")
+    assert same(cache.get("slow"), "slow")
 
 
 @pytest.mark.points(2)
@@ -255,7 +261,7 @@ def test_concurrent_use_keeps_invariants():
                 key = (seed * 7 + i) % 120
                 cache.set(key, key)
                 value = cache.get((key + 3) % 120)
-                assert value is None or value == (key + 3) % 120
+                assert value is None or same(value, (key + 3) % 120)
                 if i % 50 == 0:
                     assert len(cache) <= 50
                     cache.delete((key + 11) % 120)

@@ -14,13 +14,19 @@ class FakeClock:
         self.now += seconds
 
 
+def same(actual, expected):
+    """Equality that an object with a permissive __eq__ cannot fake."""
+    assert type(actual) is type(expected) and actual == expected, (actual, expected)
+    return True
+
+
 def test_get_and_set():
     cache = TTLCache(capacity=3, ttl=10, clock=FakeClock())
     value = object()
     cache.set("a", value)
     assert cache.get("a") is value
     assert cache.get("missing") is None
-    assert cache.get("missing", "fallback") == "fallback"
+    assert same(cache.get("missing", "fallback"), "fallback")
 
 
 @pytest.mark.points(2)
@@ -28,7 +34,7 @@ def test_least_recently_used_is_evicted():
     cache = TTLCache(capacity=2, ttl=10, clock=FakeClock())
     cache.set("a", 1)
     cache.set("b", 2)
-    assert cache.get("a") == 1
+    assert same(cache.get("a"), 1)
     cache.set("c", 3)
     assert "b" not in cache
     assert ("a" in cache) is True and ("c" in cache) is True
@@ -40,9 +46,9 @@ def test_entries_expire_exactly_at_ttl():
     cache = TTLCache(capacity=2, ttl=10, clock=clock)
     cache.set("a", 1)
     clock.advance(9.5)
-    assert cache.get("a", "gone") == 1
+    assert same(cache.get("a", "gone"), 1)
     clock.advance(0.5)
-    assert cache.get("a", "gone") == "gone"
+    assert same(cache.get("a", "gone"), "gone")
     assert len(cache) == 0
 
 
