@@ -35,7 +35,11 @@ GRACE_S = 5.0
 
 
 class FakeBackend(Backend):
-    """Run jobs with the real harness on the host (unsafe), or return `script(job)`."""
+    """Run jobs with the real harness on the host, or return `script(job)`.
+
+    UNSAFE: there is no isolation at all; never give it untrusted code. `script` (Job -> Result)
+    returns scripted results for unit tests of the layers above.
+    """
 
     name = "fake"
 
