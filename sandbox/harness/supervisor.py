@@ -188,12 +188,18 @@ class Supervisor:
 
     def _reap(self, child: subprocess.Popen) -> None:
         """Kill whatever the tests left behind, so nothing runs on or writes after the record."""
-        with contextlib.suppress(OSError):
-            if self.reap_all:
-                # Every process of the sandbox but init and us: daemons that left the group too.
-                os.kill(-1, signal.SIGKILL)
-            else:
+        if not self.reap_all:
+            with contextlib.suppress(OSError):
                 os.killpg(child.pid, signal.SIGKILL)
+            return
+        # Every process of the sandbox but init and us, daemons that left the group too. Again
+        # until none is left, so a fork racing the first sweep does not survive it.
+        for _ in range(20):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:  # ESRCH: nothing left (zombies count until init reaps them)
+                return
+            time.sleep(0.005)
 
     def _payload(
         self, child: subprocess.Popen, ledger: Ledger, digests: dict, elapsed: float

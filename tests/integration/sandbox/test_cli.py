@@ -39,3 +39,9 @@ def test_build_image_skips_a_current_image(sandbox_image):
     result = CliRunner().invoke(sandbox, ["build-image", "--image", sandbox_image])
     assert result.exit_code == 0
     assert "is up to date" in result.output
+
+
+def test_sweep_reports_what_it_removed(sandbox_image):
+    result = CliRunner().invoke(sandbox, ["sweep"])
+    assert result.exit_code == 0
+    assert "removed" in result.output and "container(s)" in result.output

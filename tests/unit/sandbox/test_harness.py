@@ -304,3 +304,63 @@ def test_relative_paths_land_in_scratch_not_in_the_tests(fake):
     }
     result = fake.run(make_job(files, tests=tests, expected=("public/test_store.py::test_save",)))
     assert outcomes(result) == {"public/test_store.py::test_save": "passed"}
+
+
+def test_skips_xfails_and_fixture_errors_follow_pytest_semantics(fake):
+    suite = textwrap.dedent(
+        """
+        import pytest
+        from limiter import TokenBucket
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("fixture exploded")
+
+        @pytest.fixture
+        def noisy_teardown():
+            yield
+            raise RuntimeError("teardown exploded")
+
+        @pytest.mark.skip(reason="not today")
+        def test_skipped():
+            pass
+
+        @pytest.mark.xfail(reason="known bug")
+        def test_xfailed():
+            assert TokenBucket(0).allow()
+
+        @pytest.mark.xfail(strict=True)
+        def test_strict_xpass():
+            assert True
+
+        def test_setup_error(broken):
+            pass
+
+        def test_teardown_error(noisy_teardown):
+            pass
+        """
+    )
+    names = [
+        "test_skipped",
+        "test_xfailed",
+        "test_strict_xpass",
+        "test_setup_error",
+        "test_teardown_error",
+    ]
+    job = make_job(
+        tests={"hidden/test_modes.py": suite},
+        expected=tuple(f"hidden/test_modes.py::{n}" for n in names),
+    )
+    result = fake.run(job)
+    assert {k.split("::")[1]: v for k, v in outcomes(result).items()} == {
+        "test_skipped": "skipped",
+        "test_xfailed": "skipped",
+        "test_strict_xpass": "failed",
+        "test_setup_error": "error",
+        "test_teardown_error": "error",
+    }
+    messages = {t.id.split("::")[1]: t.message for t in result.tests}
+    assert "not today" in messages["test_skipped"]
+    assert "fixture exploded" in messages["test_setup_error"]
+    assert "teardown exploded" in messages["test_teardown_error"]
+    assert "runtime_tamper" not in flag_codes(result)
