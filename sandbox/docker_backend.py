@@ -139,7 +139,12 @@ class DockerBackend(Backend):
             reader.start()
             api.start(container)
             started = time.monotonic()
-            raw.sendall(request_line(job, nonce, reap="namespace", linger_s=LINGER_S, cgroup=True))
+            try:
+                raw.sendall(
+                    request_line(job, nonce, reap="namespace", linger_s=LINGER_S, cgroup=True)
+                )
+            except OSError as exc:  # no candidate code has run yet: the run may be retried
+                raise EngineUnavailable(f"could not send the job to the container: {exc}") from exc
             # Woken by the record, the end of the stream or the output cap; else the deadline.
             deadline_hit = not collector.done.wait(timeout=budget)
             duration = time.monotonic() - started
