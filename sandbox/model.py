@@ -114,7 +114,9 @@ def _covers(selector: str, tests: Mapping[str, str]) -> bool:
 class Job:
     """One grading run: candidate files, the challenge's tests, what to run and the limits.
 
-    `image` names the sandbox image; the default means "the backend's configured image".
+    Every file in `tests` is readable by the candidate's code during the run: for a run of the
+    public tests, send only those. `image` names the sandbox image; the default means "the
+    backend's configured image".
     """
 
     files: Mapping[str, str]
