@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -25,6 +26,7 @@ STARTUP_GRACE_S = 5.0
 # a live container; the host removes the container as soon as it has read them.
 LINGER_S = 30.0
 BUILD_HINT = "run `assessor sandbox build-image`"
+log = logging.getLogger(__name__)
 
 
 def _raw_socket(sock):
@@ -115,6 +117,7 @@ class DockerBackend(Backend):
             detail = f"{type(exc).__name__}: {exc}"
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             detail = f"EngineUnavailable: the Docker engine failed: {exc}"
+        log.warning("sandbox run failed on the infrastructure: %s", detail)
         return Result.infrastructure_error(detail, duration_s=time.monotonic() - started)
 
     def _run(self, job: Job, image: str) -> Result:
@@ -200,8 +203,9 @@ class DockerBackend(Backend):
             api.remove_container(container, force=True)
         except docker.errors.NotFound:
             pass
-        except docker.errors.APIError:
-            pass  # left for the orphan sweep: its deadline label has it removed later
+        except docker.errors.APIError as exc:
+            # Left for the orphan sweep: its deadline label has it removed later.
+            log.warning("could not remove sandbox container %s: %s", container[:12], exc)
 
     def check(self) -> list[Check]:
         """Return engine, image and enforcement checks (runs small probe jobs)."""
