@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-import nh3
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
-from markdown_it import MarkdownIt
 
 from assessor.extensions import limiter
 from assessor.models import AttemptStatus, utcnow
 from assessor.services import DomainError, attempts, finalization, status
 from assessor.services.invitations import attempt_for_token, hash_token
 from assessor.services.submissions import RUNS_PER_MINUTE
+from assessor.web.rendering import render_markdown
+
+MAX_PREVIEW_CHARS = 200_000
 
 bp = Blueprint("candidate", __name__, url_prefix="/a/<token>")
-
-# Raw HTML off: a statement or a design answer renders as Markdown only; nh3 then strips
-# anything that slipped through, so a crafted answer cannot script the reviewer's page either.
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-MAX_PREVIEW_CHARS = 200_000
-_HEADING = re.compile(r"(</?h)([1-5])(?=[\s>])")
-
-
-def render_markdown(text: str) -> str:
-    """Render Markdown to sanitized HTML, headings one level down (the page owns the h1)."""
-    html = nh3.clean(_markdown.render(text), link_rel="noopener noreferrer")
-    return _HEADING.sub(lambda m: f"{m[1]}{int(m[2]) + 1}", html)
 
 
 def candidate_route(view: Callable) -> Callable:

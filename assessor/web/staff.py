@@ -7,10 +7,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from assessor.extensions import db
-from assessor.models import Assessment, Attempt, AttemptStatus, Challenge
+from assessor.models import Assessment, Attempt, AttemptStatus, Challenge, ChallengeKind
 from assessor.services.permissions import Permission, can, visible_assessments_filter
 from assessor.services.progress import assessment_progress, score_histogram
+from assessor.services.reports import attempt_report
 from assessor.web.access import staff_required
+from assessor.web.rendering import code_html, diff_html, render_markdown
 
 bp = Blueprint("staff", __name__)
 
@@ -66,4 +68,21 @@ def assessment(assessment_id: int):
         assessment=found,
         rows=rows,
         histogram=score_histogram(rows),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@staff_required(Permission.VIEW_ASSESSMENT)
+def attempt(attempt_id: int):
+    found = db.session.get(Attempt, attempt_id)
+    if found is None:
+        abort(404, "No such attempt.")
+    visible_assessment(found.assessment_id)
+    return render_template(
+        "staff/report.html",
+        report=attempt_report(found.id),
+        design=ChallengeKind.DESIGN,
+        code_html=code_html,
+        diff_html=diff_html,
+        render_markdown=render_markdown,
     )
