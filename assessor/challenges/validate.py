@@ -150,9 +150,16 @@ def judge(spec: ChallengeSpec, first: sandbox.Result, manifest: list[dict[str, A
     checks.append(Check("public and hidden tests", not missing_kinds,
                         "both present" if not missing_kinds else
                         f"no {' or '.join(sorted(missing_kinds))} test ran"))
-    unknown = sorted({m["skill"] for m in manifest} - set(SKILLS))
-    checks.append(Check("skills", not unknown, "every test's skill is in the vocabulary"
-                        if not unknown else f"unknown skill marker(s): {', '.join(unknown)}"))
+    used = {m["skill"] for m in manifest}
+    unknown = sorted(used - set(SKILLS))
+    undeclared = sorted(used - set(spec.skills))
+    if unknown:
+        detail = f"unknown skill marker(s): {', '.join(unknown)}"
+    elif undeclared:
+        detail = f"skill marker(s) not in challenge.yaml skills: {', '.join(undeclared)}"
+    else:
+        detail = "every test's skill is one the challenge declares"
+    checks.append(Check("skills", not unknown and not undeclared, detail))
     bad_points = [m["id"] for m in manifest if not m["points"] > 0]
     checks.append(Check("points", not bad_points, "every test is worth > 0 points"
                         if not bad_points else f"zero or negative points: {bad_points}"))

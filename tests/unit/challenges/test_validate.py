@@ -99,3 +99,10 @@ def test_timed_out_reference_reports_why(spec):
     report = judge(spec, first, build_manifest(first, "sql"), good_runs())
     reference = next(c for c in report.checks if c.name == "reference passes")
     assert not reference.ok and reference.detail == "why"
+
+
+def test_skill_marker_outside_the_challenges_skills_fails(spec):
+    first = run(skill="caching")  # in the vocabulary, but mini-adder declares api-design, sql
+    report = judge(spec, first, build_manifest(first, "sql"), good_runs())
+    skills = next(c for c in report.checks if c.name == "skills")
+    assert not skills.ok and "not in challenge.yaml skills: caching" in skills.detail
