@@ -83,55 +83,80 @@ def attempt_report(attempt_id: int) -> AttemptReport:
     submissions = db.session.scalars(
         select(Submission).where(Submission.attempt_id == attempt.id).order_by(Submission.id)
     ).all()
-    drafts = {d.item_id: d for d in db.session.scalars(
-        select(Draft).where(Draft.attempt_id == attempt.id))}
+    drafts = {
+        d.item_id: d
+        for d in db.session.scalars(select(Draft).where(Draft.attempt_id == attempt.id))
+    }
     items, by_skill = [], {}
     for item in attempt.assessment.items:
-        final = next((s for s in submissions
-                      if s.item_id == item.id and s.kind is SubmissionKind.FINAL), None)
+        final = next(
+            (s for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.FINAL),
+            None,
+        )
         starter = item.version.files.get("starter", {})
         editable = item.version.meta.get("editable") or list(starter)
         source = final.files if final else (drafts[item.id].files if item.id in drafts else {})
-        files = tuple(CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, ""))
-                      for p in editable)
+        files = tuple(
+            CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, "")) for p in editable
+        )
         draft = drafts.get(item.id)
-        items.append(ItemReport(
-            item=item, final=final, files=files,
-            runs=sum(1 for s in submissions
-                     if s.item_id == item.id and s.kind is SubmissionKind.RUN),
-            saves=draft.revision if draft else 0,
-        ))
+        items.append(
+            ItemReport(
+                item=item,
+                final=final,
+                files=files,
+                runs=sum(
+                    1 for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.RUN
+                ),
+                saves=draft.revision if draft else 0,
+            )
+        )
         if final is not None and final.skill_scores:
             for skill, bucket in final.skill_scores.items():
                 total = by_skill.setdefault(skill, {"score": 0.0, "max": 0.0})
                 total["score"] += bucket["score"]
                 total["max"] += bucket["max"]
-    timeline = [TimelineEntry(e.at, e.kind, titles.get(e.item_id), _describe(e))
-                for e in attempt.events]
+    timeline = [
+        TimelineEntry(e.at, e.kind, titles.get(e.item_id), _describe(e)) for e in attempt.events
+    ]
     timeline += [
-        TimelineEntry(s.created_at, f"{s.kind.value}_submitted", titles.get(s.item_id),
-                      f"{s.status.value}" + (f", {s.score:g}/{s.max_score:g}"
-                                             if s.score is not None and s.max_score else ""))
+        TimelineEntry(
+            s.created_at,
+            f"{s.kind.value}_submitted",
+            titles.get(s.item_id),
+            f"{s.status.value}"
+            + (f", {s.score:g}/{s.max_score:g}" if s.score is not None and s.max_score else ""),
+        )
         for s in submissions
     ]
     if drafts:
         snapshots = db.session.scalars(
-            select(DraftSnapshot).where(DraftSnapshot.draft_id.in_([d.id for d in
-                                                                    drafts.values()]))
+            select(DraftSnapshot).where(DraftSnapshot.draft_id.in_([d.id for d in drafts.values()]))
         ).all()
         item_of_draft = {d.id: d.item_id for d in drafts.values()}
-        timeline += [TimelineEntry(s.created_at, "saved", titles.get(item_of_draft[s.draft_id]),
-                                   f"revision {s.revision}") for s in snapshots]
+        timeline += [
+            TimelineEntry(
+                s.created_at,
+                "saved",
+                titles.get(item_of_draft[s.draft_id]),
+                f"revision {s.revision}",
+            )
+            for s in snapshots
+        ]
     timeline.sort(key=lambda e: e.at)
-    row = next((r for r in assessment_progress(attempt.assessment_id) if r.id == attempt.id),
-               None)
+    row = next((r for r in assessment_progress(attempt.assessment_id) if r.id == attempt.id), None)
     pastes = [e for e in attempt.events if e.kind == "paste"]
     integrity = {
         "pastes": len(pastes),
         "largest_paste": max((int((e.data or {}).get("size", 0)) for e in pastes), default=0),
         "focus_losses": sum(1 for e in attempt.events if e.kind == "focus_lost"),
-        "flags": [(titles[s.item_id], f) for s in submissions
-                  if s.kind is SubmissionKind.FINAL for f in (s.flags or [])],
+        "flags": [
+            (titles[s.item_id], f)
+            for s in submissions
+            if s.kind is SubmissionKind.FINAL
+            for f in (s.flags or [])
+        ],
     }
-    return AttemptReport(attempt, row.percent if row else None, by_skill, tuple(items),
-                         tuple(timeline), integrity)
+    return AttemptReport(
+        attempt, row.percent if row else None, by_skill, tuple(items), tuple(timeline), integrity
+    )

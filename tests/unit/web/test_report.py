@@ -18,38 +18,74 @@ HOSTILE = 'x = "</pre><script>alert(1)</script>"\n'
 @pytest.fixture
 def report_attempt(ctx):
     owner = make_user(Role.INTERVIEWER)
-    code = make_version("code", files={"starter": {"solution.py": "def f():\n    return 0\n"},
-                                       "tests": {}})
-    design = make_version("design", kind=ChallengeKind.DESIGN, manifest=[],
-                          files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
-                          meta={"editable": ["answer.md"]})
+    code = make_version(
+        "code", files={"starter": {"solution.py": "def f():\n    return 0\n"}, "tests": {}}
+    )
+    design = make_version(
+        "design",
+        kind=ChallengeKind.DESIGN,
+        manifest=[],
+        files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
+        meta={"editable": ["answer.md"]},
+    )
     design.rubric = [{"id": "scale", "title": "Scaling", "points": 5, "guidance": "Shards."}]
-    attempt = make_attempt(make_assessment(owner, versions=[code, design]),
-                           status=AttemptStatus.SUBMITTED)
+    attempt = make_attempt(
+        make_assessment(owner, versions=[code, design]), status=AttemptStatus.SUBMITTED
+    )
     code_item, design_item = attempt.assessment.items
     graded = Submission(
-        attempt_id=attempt.id, item_id=code_item.id, kind=SubmissionKind.FINAL,
-        status="graded", outcome="completed", score=1.0, max_score=4.0,
+        attempt_id=attempt.id,
+        item_id=code_item.id,
+        kind=SubmissionKind.FINAL,
+        status="graded",
+        outcome="completed",
+        score=1.0,
+        max_score=4.0,
         files={"solution.py": HOSTILE},
         skill_scores={"api-design": {"score": 1.0, "max": 1.0}, "sql": {"score": 0.0, "max": 3.0}},
-        flags=[{"code": "patches_builtins", "message": "assigns to builtins", "path":
-                "solution.py", "line": 1}],
+        flags=[
+            {
+                "code": "patches_builtins",
+                "message": "assigns to builtins",
+                "path": "solution.py",
+                "line": 1,
+            }
+        ],
     )
     graded.results += [
-        TestResult(test_id="public/test_a.py::test_one", outcome="passed", points=1,
-                   max_points=1, visibility="public", skill="api-design"),
-        TestResult(test_id="hidden/test_b.py::test_two", outcome="failed", points=0,
-                   max_points=3, visibility="hidden", skill="sql",
-                   message="AssertionError: <img src=x onerror=alert(2)>"),
+        TestResult(
+            test_id="public/test_a.py::test_one",
+            outcome="passed",
+            points=1,
+            max_points=1,
+            visibility="public",
+            skill="api-design",
+        ),
+        TestResult(
+            test_id="hidden/test_b.py::test_two",
+            outcome="failed",
+            points=0,
+            max_points=3,
+            visibility="hidden",
+            skill="sql",
+            message="AssertionError: <img src=x onerror=alert(2)>",
+        ),
     ]
-    db.session.add_all([
-        graded,
-        Submission(attempt_id=attempt.id, item_id=design_item.id, kind=SubmissionKind.FINAL,
-                   status="graded", outcome="manual_review",
-                   files={"answer.md": "# Plan\n\n<script>alert(3)</script>\n\n**shard** it"}),
-        AttemptEvent(attempt_id=attempt.id, kind="paste", data={"size": 1200}),
-        AttemptEvent(attempt_id=attempt.id, kind="focus_lost", data={}),
-    ])
+    db.session.add_all(
+        [
+            graded,
+            Submission(
+                attempt_id=attempt.id,
+                item_id=design_item.id,
+                kind=SubmissionKind.FINAL,
+                status="graded",
+                outcome="manual_review",
+                files={"answer.md": "# Plan\n\n<script>alert(3)</script>\n\n**shard** it"},
+            ),
+            AttemptEvent(attempt_id=attempt.id, kind="paste", data={"size": 1200}),
+            AttemptEvent(attempt_id=attempt.id, kind="focus_lost", data={}),
+        ]
+    )
     db.session.commit()
     return owner, attempt
 
@@ -71,8 +107,11 @@ def test_candidate_text_never_becomes_markup(client, auth, report_attempt):
     owner, attempt = report_attempt
     auth.login(owner.email)
     html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
-    for payload in ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>",
-                    "<script>alert(3)</script>"):
+    for payload in (
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(2)>",
+        "<script>alert(3)</script>",
+    ):
         assert payload not in html
     assert "&lt;/pre&gt;&lt;script&gt;" in html
 
