@@ -6,28 +6,19 @@ import json
 import time
 
 from flask import Blueprint, Response, abort, current_app, jsonify, stream_with_context
-from flask_login import current_user
 
 from assessor.extensions import db
 from assessor.models import Attempt, Submission
-from assessor.services.permissions import Permission, can
+from assessor.services.permissions import Permission
 from assessor.services.progress import assessment_progress
 from assessor.services.status import attempt_status, submission_status
 from assessor.web.access import staff_required
-from assessor.web.staff import visible_assessment
+from assessor.web.staff import visible_assessment, visible_attempt
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 STREAM_SECONDS = 300  # then the browser's EventSource reconnects by itself
 STREAM_INTERVAL = 1.0
-
-
-def _visible_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
-    # 404 rather than 403 for others' attempts: ids must not reveal what exists.
-    if attempt is None or not can(current_user, Permission.VIEW_ASSESSMENT, attempt.assessment):
-        abort(404, "No such attempt.")
-    return attempt
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -36,14 +27,14 @@ def submission(submission_id: int):
     row = db.session.get(Submission, submission_id)
     if row is None:
         abort(404, "No such submission.")
-    _visible_attempt(row.attempt_id)
+    visible_attempt(row.attempt_id)
     return jsonify(submission_status(row, for_candidate=False))
 
 
 @bp.get("/attempts/<int:attempt_id>")
 @staff_required(Permission.VIEW_ASSESSMENT)
 def attempt(attempt_id: int):
-    return jsonify(attempt_status(_visible_attempt(attempt_id), for_candidate=False))
+    return jsonify(attempt_status(visible_attempt(attempt_id), for_candidate=False))
 
 
 @bp.get("/assessments/<int:assessment_id>/progress")
@@ -59,7 +50,7 @@ def progress(assessment_id: int):
 @staff_required(Permission.VIEW_ASSESSMENT)
 def attempt_stream(attempt_id: int):
     """Stream the attempt's state as server-sent events whenever it changes."""
-    _visible_attempt(attempt_id)
+    visible_attempt(attempt_id)
     limit = current_app.config.get("STATUS_STREAM_SECONDS", STREAM_SECONDS)
 
     def events():

@@ -71,13 +71,19 @@ def assessment(assessment_id: int):
     )
 
 
-@bp.route("/attempts/<int:attempt_id>")
-@staff_required(Permission.VIEW_ASSESSMENT)
-def attempt(attempt_id: int):
+def visible_attempt(attempt_id: int) -> Attempt:
+    """Return an attempt of an assessment the current user may see; 404 otherwise."""
     found = db.session.get(Attempt, attempt_id)
     if found is None:
         abort(404, "No such attempt.")
     visible_assessment(found.assessment_id)
+    return found
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@staff_required(Permission.VIEW_ASSESSMENT)
+def attempt(attempt_id: int):
+    found = visible_attempt(attempt_id)
     return render_template(
         "staff/report.html",
         report=attempt_report(found.id),
