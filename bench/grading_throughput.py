@@ -74,12 +74,49 @@ def round_(folder: Path, editable: str, concurrency: int, count: int) -> dict:
     }
 
 
+def sequential(folder: Path, editable: str, count: int) -> dict:
+    """Submit one at a time to an idle, running worker: the latency a lone candidate sees."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp_path = Path(tmp)
+        platform = Platform(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        )
+        try:
+            version = platform.sync(folder)
+            code = (folder / "solution" / editable).read_text()
+            platform.start_worker("--concurrency", "1", "--no-reaper")
+            warm = platform.submit({editable: code}, version, kind=SubmissionKind.FINAL)
+            wait_until(lambda: platform.status(warm) == "graded", 300, "the warm-up")
+            rows = []
+            for _ in range(count):
+                sid = platform.submit({editable: code}, version, kind=SubmissionKind.FINAL)
+                wait_until(
+                    lambda sid=sid: platform.status(sid) == "graded", 300, "grading", interval=0.05
+                )
+                rows.append(platform.submission(sid))
+        finally:
+            platform.stop()
+    latencies = [(r.finished_at - r.created_at).total_seconds() for r in rows]
+    return {
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "run_mean": statistics.mean(r.run_seconds for r in rows),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=12, help="burst size per round")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    print(f"{cores} cores; burst of {args.submissions} final submissions per round\n")
+    print(f"{cores} cores\n\nOne submission at a time, idle worker (submit -> graded):\n")
+    print(f"{'challenge':<36} {'p50 s':>7} {'p95 s':>7} {'sandbox s':>9}")
+    for name, (folder, editable) in CHALLENGES.items():
+        r = sequential(folder, editable, args.submissions)
+        print(f"{name:<36} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['run_mean']:>9.2f}", flush=True)
+    print(f"\nA burst of {args.submissions} submissions queued before the worker starts:\n")
     print(
         f"{'challenge':<36} {'conc.':>5} {'p50 s':>7} {'p95 s':>7} {'graded/min':>10}"
         f" {'sandbox s':>9}"
