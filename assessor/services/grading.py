@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # A lease covers the wall limit plus container start, image checks and scoring. Too short and
 # a slow but healthy worker loses its lease; too long and a dead worker's work waits longer.
 DEFAULT_LEASE_MARGIN_S = 120
+MAX_TRIES = 8  # claims of one submission before an unexpected crash marks it as an error
 
 
 class GradingRetry(Exception):
@@ -247,7 +248,20 @@ def grade(
         return SubmissionStatus.ERROR
     if claim_ is None:
         return None
-    return run_and_store(claim_, backend)
+    try:
+        return run_and_store(claim_, backend)
+    except GradingRetry:
+        raise
+    except Exception as exc:
+        # A bug, not the candidate and not the engine: retry a few times, then say so plainly
+        # rather than loop forever. The files stay stored; an operator can requeue the row.
+        log.exception("submission %s: grading crashed (try %s)", submission_id, claim_.tries)
+        db.session.rollback()
+        if claim_.tries >= MAX_TRIES:
+            fail(submission_id, f"grading crashed {claim_.tries} times; last error: {exc!r}")
+            return SubmissionStatus.ERROR
+        release(claim_, f"grading crashed, will retry: {exc!r}")
+        raise GradingRetry(submission_id, repr(exc), claim_.tries) from exc
 
 
 def due_for_requeue(now=None, *, stale_after: timedelta = timedelta(minutes=2)) -> list[int]:

@@ -172,3 +172,25 @@ def test_flags_from_static_scan_are_stored_on_final(attempt, fake_backend):
     grading.grade(sid, fake_backend, "img")
     flags = db.session.get(Submission, sid).flags
     assert any(f["path"] == "adder.py" for f in flags)
+
+
+def test_a_crashing_grader_retries_then_gives_up_with_files_kept(attempt):
+    def explode(job):
+        raise RuntimeError("bug in the grader")
+
+    broken = sandbox.FakeBackend(script=explode)
+    sid = submit(attempt, {"adder.py": SOLUTION})
+    with pytest.raises(grading.GradingRetry):
+        grading.grade(sid, broken, "img")
+    row = db.session.get(Submission, sid)
+    assert row.status is SubmissionStatus.QUEUED and "bug in the grader" in row.error
+    for _ in range(grading.MAX_TRIES - 2):
+        with pytest.raises(grading.GradingRetry):
+            grading.grade(sid, broken, "img")
+    assert grading.grade(sid, broken, "img") is SubmissionStatus.ERROR
+    db.session.expire_all()
+    row = db.session.get(Submission, sid)
+    assert (
+        row.status is SubmissionStatus.ERROR and f"crashed {grading.MAX_TRIES} times" in row.error
+    )
+    assert row.files == {"adder.py": SOLUTION}
