@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 
 from assessor.extensions import limiter
 from assessor.models import AttemptStatus, utcnow
-from assessor.services import DomainError, attempts, finalization, status
+from assessor.services import DomainError, attempts, finalization, status, telemetry
 from assessor.services.invitations import attempt_for_token, hash_token
 from assessor.services.submissions import RUNS_PER_MINUTE
 from assessor.web.rendering import render_markdown
@@ -216,10 +216,10 @@ def api_event(token: str):
     body = _body()
     item_id = body.get("item_id")
     if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)):
-        raise attempts.EventRejected("item_id must be a whole number")
+        raise telemetry.EventRejected("item_id must be a whole number")
     attempt_id = attempt_for_token(token).id
     kind = str(body.get("kind", ""))
-    recorded = attempts.record_event(attempt_id, kind, item_id=item_id, data=body.get("data"))
+    recorded = telemetry.record_event(attempt_id, kind, item_id=item_id, data=body.get("data"))
     return jsonify(recorded=recorded)
 
 

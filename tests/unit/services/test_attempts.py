@@ -14,16 +14,16 @@ from assessor.models import (
     SubmissionKind,
     utcnow,
 )
-from assessor.services import NotFound, attempts, finalization
+from assessor.services import NotFound, attempts, finalization, telemetry
 from assessor.services.attempts import (
     DraftConflict,
     DraftRejected,
-    EventRejected,
     InvitationExpired,
     ItemSubmitted,
 )
 from assessor.services.deadlines import AttemptClosed
 from assessor.services.signals import attempt_started
+from assessor.services.telemetry import EventRejected
 from tests.factories import make_assessment, make_attempt, make_version
 
 STARTER = "def add(a, b):\n    raise NotImplementedError\n"
@@ -319,7 +319,7 @@ def test_another_attempts_run_is_not_found(started):
 
 def test_paste_events_keep_the_size_only(started):
     code, _ = item_ids(started)
-    assert attempts.record_event(started.id, "paste", item_id=code, data={"size": 120})
+    assert telemetry.record_event(started.id, "paste", item_id=code, data={"size": 120})
     event = db.session.scalar(select(AttemptEvent).where(AttemptEvent.kind == "paste"))
     assert (event.item_id, event.data) == (code, {"size": 120})
 
@@ -340,7 +340,7 @@ def test_paste_events_keep_the_size_only(started):
 )
 def test_bad_events_are_refused(started, kind, data):
     with pytest.raises(EventRejected):
-        attempts.record_event(started.id, kind, data=data)
+        telemetry.record_event(started.id, kind, data=data)
     assert (
         db.session.scalar(select(func.count(AttemptEvent.id)).where(AttemptEvent.kind != "start"))
         == 0
@@ -348,8 +348,8 @@ def test_bad_events_are_refused(started, kind, data):
 
 
 def test_focus_events_are_recorded(started):
-    attempts.record_event(started.id, "focus_lost")
-    attempts.record_event(started.id, "focus_regained", data={"away_ms": 4200})
+    telemetry.record_event(started.id, "focus_lost")
+    telemetry.record_event(started.id, "focus_regained", data={"away_ms": 4200})
     rows = db.session.execute(
         select(AttemptEvent.kind, AttemptEvent.data).order_by(AttemptEvent.id)
     ).all()
@@ -357,14 +357,14 @@ def test_focus_events_are_recorded(started):
 
 
 def test_events_stop_at_the_quota(started, monkeypatch):
-    monkeypatch.setattr(attempts, "MAX_EVENTS_PER_ATTEMPT", 3)  # the start event counts
-    assert attempts.record_event(started.id, "focus_lost")
-    assert attempts.record_event(started.id, "focus_lost")
-    assert not attempts.record_event(started.id, "focus_lost")
+    monkeypatch.setattr(telemetry, "MAX_EVENTS_PER_ATTEMPT", 3)  # the start event counts
+    assert telemetry.record_event(started.id, "focus_lost")
+    assert telemetry.record_event(started.id, "focus_lost")
+    assert not telemetry.record_event(started.id, "focus_lost")
     assert db.session.scalar(select(func.count(AttemptEvent.id))) == 3
 
 
 def test_events_are_refused_after_the_deadline(started):
     expire_deadline(started)
     with pytest.raises(AttemptClosed):
-        attempts.record_event(started.id, "focus_lost")
+        telemetry.record_event(started.id, "focus_lost")
