@@ -55,6 +55,7 @@ class Claim:
     job: sandbox.Job
     manifest: list
     kind: SubmissionKind
+    candidate: dict  # the editable files only: the static scan judges what the candidate wrote
 
 
 def worker_id() -> str:
@@ -115,16 +116,17 @@ def claim(
         # container, or code could read and print them.
         tests = {p: t for p, t in tests.items() if p.startswith("public/")}
         manifest = [e for e in manifest if e["visibility"] == "public"]
+    candidate = {p: t for p, t in submission.files.items() if p in editable}
     job = make_job(
         starter=starter,
-        candidate={p: t for p, t in submission.files.items() if p in editable},
+        candidate=candidate,
         tests=tests,
         expected=tuple(e["id"] for e in manifest),
         limits=limits,
         image=image,
     )
     db.session.commit()
-    return Claim(submission_id, token, tries, job, manifest, kind)
+    return Claim(submission_id, token, tries, job, manifest, kind, candidate)
 
 
 def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus | None:
@@ -135,7 +137,7 @@ def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus |
         release(claim_, f"waiting for the grading infrastructure: {result.detail}")
         raise GradingRetry(claim_.submission_id, result.detail, claim_.tries)
     flags = (
-        [f.to_dict() for f in sandbox.scan_files(claim_.job.files)]
+        [f.to_dict() for f in sandbox.scan_files(claim_.candidate)]
         if claim_.kind is SubmissionKind.FINAL
         else []
     )

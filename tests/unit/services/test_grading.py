@@ -194,3 +194,14 @@ def test_a_crashing_grader_retries_then_gives_up_with_files_kept(attempt):
         row.status is SubmissionStatus.ERROR and f"crashed {grading.MAX_TRIES} times" in row.error
     )
     assert row.files == {"adder.py": SOLUTION}
+
+
+def test_static_scan_judges_only_the_candidates_files(attempt, fake_backend):
+    version = attempt.assessment.items[0].version
+    starter = dict(version.files["starter"])
+    starter["helpers.py"] = "import gc\n\nOFFSET = 0\n"  # trusted, read-only support code
+    version.files = {**version.files, "starter": starter}
+    db.session.commit()
+    sid = submit(attempt, {"adder.py": SOLUTION})
+    grading.grade(sid, fake_backend, "img")
+    assert db.session.get(Submission, sid).flags == []
