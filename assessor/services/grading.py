@@ -55,7 +55,7 @@ class Claim:
     job: sandbox.Job
     manifest: list
     kind: SubmissionKind
-    candidate: dict  # the editable files only: the static scan judges what the candidate wrote
+    candidate: dict  # the editable files only: review flags concern what the candidate wrote
 
 
 def worker_id() -> str:
@@ -136,12 +136,8 @@ def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus |
     if result.status is sandbox.RunStatus.INFRASTRUCTURE_ERROR:
         release(claim_, f"waiting for the grading infrastructure: {result.detail}")
         raise GradingRetry(claim_.submission_id, result.detail, claim_.tries)
-    flags = (
-        [f.to_dict() for f in sandbox.scan_files(claim_.candidate)]
-        if claim_.kind is SubmissionKind.FINAL
-        else []
-    )
-    card = score_result(claim_.manifest, result, flags=flags)
+    trusted = set(claim_.job.files) - set(claim_.candidate)
+    card = score_result(claim_.manifest, result, trusted_paths=trusted)
     return store(claim_, result, card)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sandbox import Outcome, Result, RunStatus
@@ -72,8 +72,13 @@ def score_result(
     *,
     visibilities: Iterable[str] = ("public", "hidden"),
     flags: Iterable[Mapping[str, Any]] = (),
+    trusted_paths: Collection[str] = (),
 ) -> ScoreCard:
-    """Score `result` test by test from the manifest; missing tests count as failed."""
+    """Score `result` test by test from the manifest; missing tests count as failed.
+
+    Flags the sandbox raised on `trusted_paths` (the challenge's read-only files) are dropped:
+    a reviewer should only see signals about what the candidate wrote.
+    """
     wanted = set(visibilities)
     reported = {t.id: t for t in result.tests}
     scored: list[ScoredTest] = []
@@ -103,7 +108,9 @@ def score_result(
         bucket = by_skill.setdefault(entry["skill"], {"score": 0.0, "max": 0.0})
         bucket["score"] += points
         bucket["max"] += max_points
-    all_flags = [dict(f) for f in flags] + [f.to_dict() for f in result.flags]
+    all_flags = [dict(f) for f in flags] + [
+        f.to_dict() for f in result.flags if f.path is None or f.path not in trusted_paths
+    ]
     known = {e["id"] for e in manifest}
     for test_id in sorted(set(reported) - known):
         all_flags.append(

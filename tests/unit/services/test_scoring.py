@@ -114,3 +114,16 @@ def test_manifest_defaults_points_and_skill():
 )
 def test_weighted_percent(parts, expected):
     assert weighted_percent(parts) == expected
+
+
+def test_flags_on_trusted_challenge_files_are_dropped():
+    flags = (
+        Flag("gc_access", "gc", path="helpers.py", line=1),
+        Flag("gc_access", "gc", path="adder.py", line=2),
+        Flag("runtime_tamper", "patched"),
+    )
+    card = score_result(MANIFEST, result(flags=flags), trusted_paths={"helpers.py"})
+    assert [(f["code"], f["path"]) for f in card.flags] == [
+        ("gc_access", "adder.py"),
+        ("runtime_tamper", None),
+    ]
