@@ -89,7 +89,19 @@ class GradingQueue:
             with self.app.app_context():
                 return finalization.finalize_if_due(attempt_id)
 
-        self.grade_task, self.finalize_task = grade, finalize
+        self._grade_task, self._finalize_task = grade, finalize
+
+    @property
+    def grade_task(self):
+        """The `grade` task (building the queue on first use)."""
+        _ = self.huey
+        return self._grade_task
+
+    @property
+    def finalize_task(self):
+        """The `finalize` task (building the queue on first use)."""
+        _ = self.huey
+        return self._finalize_task
 
     def reap(self) -> dict:
         """Finish expired attempts and re-enqueue work whose lease or queue entry was lost."""
@@ -115,10 +127,8 @@ class GradingQueue:
         """Hand a submission to the workers; a failure is logged and left to the reaper."""
         try:
             if delay:
-                self.huey  # noqa: B018 - builds the tasks on first use
                 self.grade_task.schedule(args=(submission_id,), delay=delay)
             else:
-                self.huey  # noqa: B018
                 self.grade_task(submission_id)
         except Exception:
             log.exception("could not enqueue submission %s; the reaper will retry", submission_id)
@@ -126,7 +136,6 @@ class GradingQueue:
     def schedule_finalize(self, attempt_id: int, deadline: datetime) -> None:
         """Finalize the attempt just after its deadline, even with no browser open."""
         try:
-            self.huey  # noqa: B018
             eta = deadline + NETWORK_GRACE + timedelta(seconds=1)
             self.finalize_task.schedule(args=(attempt_id,), eta=eta)
         except Exception:

@@ -89,12 +89,12 @@ def test_reaper_reenqueues_lost_work_and_finalizes_expired(started, app):
 
 def test_enqueue_failure_loses_nothing(started, app, monkeypatch):
     queue = app.extensions["assessor.queue"]
-    queue.huey  # noqa: B018
+    queue.huey  # noqa: B018 - build the tasks, then break the one that enqueues
 
     def broken(*args, **kwargs):
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(queue, "grade_task", broken)
+    monkeypatch.setattr(queue, "_grade_task", broken)
     item = started.assessment.items[0]
     run = submissions.request_run(started.id, item.id, {"adder.py": "x = 1\n"})
     db.session.expire_all()
