@@ -71,10 +71,6 @@ class ChallengeSpec:
     content_hash: str
 
     @property
-    def public_tests(self) -> dict[str, str]:
-        return {p: t for p, t in self.tests.items() if p.startswith("public/")}
-
-    @property
     def has_tests(self) -> bool:
         return any(p.endswith(".py") for p in self.tests)
 

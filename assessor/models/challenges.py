@@ -81,9 +81,9 @@ class ChallengeVersion(db.Model):
     )
 
     @property
-    def max_points(self) -> float:
-        """Points available in a final grading: every test of the manifest counts."""
-        return float(sum(t["points"] for t in self.manifest))
+    def editable(self) -> list[str]:
+        """The files a candidate may change: challenge.yaml's list, else every starter file."""
+        return list(self.meta.get("editable") or self.files.get("starter", {}))
 
 
 Index("ix_challenge_versions_hash", ChallengeVersion.content_hash)

@@ -182,7 +182,7 @@ def start(attempt_id: int) -> Attempt:
 
 def editable_paths(item: AssessmentItem) -> list[str]:
     """Return the files the candidate may change (the same rule final submission uses)."""
-    return list(item.version.meta.get("editable") or item.version.files.get("starter", {}))
+    return item.version.editable
 
 
 def workspace(attempt_id: int) -> Workspace:

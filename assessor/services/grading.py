@@ -108,7 +108,7 @@ def claim(
         return None
     kind = submission.kind
     starter = version.files.get("starter", {})
-    editable = set(version.meta.get("editable") or starter)
+    editable = set(version.editable)
     tests = version.files.get("tests", {})
     manifest = version.manifest
     if kind is SubmissionKind.RUN:

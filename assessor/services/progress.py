@@ -59,6 +59,15 @@ def assessment_progress(assessment_id: int) -> list[AttemptRow]:
     attempts = db.session.scalars(
         select(Attempt).where(Attempt.assessment_id == assessment_id).order_by(Attempt.id)
     ).all()
+    return _rows(assessment, attempts)
+
+
+def attempt_progress(attempt: Attempt) -> AttemptRow:
+    """Return the progress row of one attempt."""
+    return _rows(attempt.assessment, [attempt])[0]
+
+
+def _rows(assessment: Assessment, attempts: list[Attempt]) -> list[AttemptRow]:
     finals = db.session.scalars(
         select(Submission).where(
             Submission.attempt_id.in_([a.id for a in attempts]),
@@ -73,7 +82,7 @@ def assessment_progress(assessment_id: int) -> list[AttemptRow]:
             state, percent = _item_score(by_key.get((attempt.id, item.id)))
             items.append(ItemScore(item.id, state, percent))
             if state != "manual_review":
-                parts.append((item.weight, percent if state == "graded" else None))
+                parts.append((item.weight, percent))
         pending = any(i.state in ("queued", "running") for i in items)
         rows.append(
             AttemptRow(

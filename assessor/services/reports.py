@@ -19,7 +19,7 @@ from assessor.models import (
     SubmissionKind,
 )
 from assessor.services import NotFound
-from assessor.services.progress import assessment_progress
+from assessor.services.progress import attempt_progress
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +94,7 @@ def attempt_report(attempt_id: int) -> AttemptReport:
             None,
         )
         starter = item.version.files.get("starter", {})
-        editable = item.version.meta.get("editable") or list(starter)
+        editable = item.version.editable
         source = final.files if final else (drafts[item.id].files if item.id in drafts else {})
         files = tuple(
             CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, "")) for p in editable
@@ -144,7 +144,7 @@ def attempt_report(attempt_id: int) -> AttemptReport:
             for s in snapshots
         ]
     timeline.sort(key=lambda e: e.at)
-    row = next((r for r in assessment_progress(attempt.assessment_id) if r.id == attempt.id), None)
+    row = attempt_progress(attempt)
     pastes = [e for e in attempt.events if e.kind == "paste"]
     integrity = {
         "pastes": len(pastes),
@@ -157,6 +157,4 @@ def attempt_report(attempt_id: int) -> AttemptReport:
             for f in (s.flags or [])
         ],
     }
-    return AttemptReport(
-        attempt, row.percent if row else None, by_skill, tuple(items), tuple(timeline), integrity
-    )
+    return AttemptReport(attempt, row.percent, by_skill, tuple(items), tuple(timeline), integrity)

@@ -55,7 +55,7 @@ def item_of(attempt: Attempt, item_id: int) -> AssessmentItem:
 
 def editable_files(item: AssessmentItem, files: Mapping[str, str]) -> dict[str, str]:
     """Check the candidate's files against the policy; return only the editable ones."""
-    editable = item.version.meta.get("editable") or list(item.version.files.get("starter", {}))
+    editable = item.version.editable
     try:
         sandbox.check_submission(files, editable)
     except sandbox.SubmissionRefused as exc:
@@ -116,7 +116,7 @@ def create_final(attempt: Attempt, item: AssessmentItem) -> tuple[Submission, bo
         select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
     )
     starter = item.version.files.get("starter", {})
-    editable = item.version.meta.get("editable") or list(starter)
+    editable = item.version.editable
     files = {path: starter.get(path, "") for path in editable}
     if draft is not None:
         files.update({p: t for p, t in draft.files.items() if p in editable})

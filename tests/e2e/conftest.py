@@ -15,15 +15,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+
+from tests.integration.platform import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALLENGES = ROOT / "tests" / "fixtures" / "challenges"
@@ -31,17 +32,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a long e2e staff passphrase"
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll until predicate() is truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from assessor.models import (
     SubmissionKind,
     SubmissionStatus,
 )
-from tests.e2e.conftest import wait_until
+from tests.integration.platform import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessor.models import Attempt, AttemptStatus, Draft, Submission, SubmissionKind, utcnow
-from tests.e2e.conftest import wait_until
+from tests.integration.platform import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import ROOT, wait_until
+from tests.e2e.conftest import ROOT
+from tests.integration.platform import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 
