@@ -1,4 +1,4 @@
-"""An assessment's progress for its interviewers: every attempt, its state and its scores."""
+"""Progress for staff: the home page's summary, and every attempt of an assessment."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessor.extensions import db
-from assessor.models import Assessment, Attempt, Submission, SubmissionKind, SubmissionStatus
+from assessor.models import (
+    Assessment,
+    Attempt,
+    Challenge,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    User,
+)
 from assessor.services import NotFound
+from assessor.services.permissions import Permission, can, visible_assessments_filter
 from assessor.services.scoring import weighted_percent
 
 
@@ -108,3 +117,36 @@ def score_histogram(rows: list[AttemptRow], bins: int = 10) -> list[int]:
         if row.percent is not None and row.status == "submitted":
             counts[min(int(row.percent * bins / 100), bins - 1)] += 1
     return counts
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffHome:
+    assessments: list[Assessment]
+    counts: dict[int, dict[str, int]]  # assessment id -> attempt status -> number
+    challenge_count: int
+
+
+def staff_home(user: User) -> StaffHome:
+    """Summarize what a staff user may see: recent assessments and their attempts by status."""
+    assessments: list[Assessment] = []
+    counts: dict[int, dict[str, int]] = {}
+    if can(user, Permission.VIEW_ASSESSMENT):
+        assessments = list(
+            db.session.scalars(
+                select(Assessment)
+                .where(visible_assessments_filter(user))
+                .order_by(Assessment.created_at.desc())
+                .limit(50)
+            )
+        )
+        rows = db.session.execute(
+            select(Attempt.assessment_id, Attempt.status, func.count())
+            .where(Attempt.assessment_id.in_([a.id for a in assessments]))
+            .group_by(Attempt.assessment_id, Attempt.status)
+        )
+        for assessment_id, status, n in rows:
+            counts.setdefault(assessment_id, {})[status.value] = n
+    challenge_count = db.session.scalar(
+        select(func.count(Challenge.id)).where(Challenge.retired_at.is_(None))
+    )
+    return StaffHome(assessments, counts, challenge_count)

@@ -1,15 +1,14 @@
-"""The staff home page."""
+"""Staff pages: home, an assessment's progress, an attempt's report."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from assessor.extensions import db
-from assessor.models import Assessment, Attempt, AttemptStatus, Challenge, ChallengeKind
-from assessor.services.permissions import Permission, can, visible_assessments_filter
-from assessor.services.progress import assessment_progress, score_histogram
+from assessor.models import Assessment, Attempt, AttemptStatus, ChallengeKind
+from assessor.services.permissions import Permission, can
+from assessor.services.progress import assessment_progress, score_histogram, staff_home
 from assessor.services.reports import attempt_report
 from assessor.web.access import staff_required
 from assessor.web.rendering import code_html, diff_html, render_markdown
@@ -20,33 +19,8 @@ bp = Blueprint("staff", __name__)
 @bp.route("/")
 @staff_required(Permission.VIEW_HOME)
 def home():
-    assessments = []
-    counts: dict[int, dict[str, int]] = {}
-    if can(current_user, Permission.VIEW_ASSESSMENT):
-        assessments = list(
-            db.session.scalars(
-                select(Assessment)
-                .where(visible_assessments_filter(current_user))
-                .order_by(Assessment.created_at.desc())
-                .limit(50)
-            )
-        )
-        rows = db.session.execute(
-            select(Attempt.assessment_id, Attempt.status, func.count())
-            .where(Attempt.assessment_id.in_([a.id for a in assessments]))
-            .group_by(Attempt.assessment_id, Attempt.status)
-        )
-        for assessment_id, status, n in rows:
-            counts.setdefault(assessment_id, {})[status.value] = n
-    challenge_count = db.session.scalar(
-        select(func.count(Challenge.id)).where(Challenge.retired_at.is_(None))
-    )
     return render_template(
-        "staff/home.html",
-        assessments=assessments,
-        counts=counts,
-        challenge_count=challenge_count,
-        statuses=list(AttemptStatus),
+        "staff/home.html", home=staff_home(current_user), statuses=list(AttemptStatus)
     )
 
 

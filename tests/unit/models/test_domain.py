@@ -123,3 +123,13 @@ def test_draft_is_unique_per_item_and_keeps_snapshots(ctx):
 
 def test_utcnow_is_aware():
     assert utcnow().tzinfo is UTC
+
+
+def test_editable_files_default_to_every_starter_file(ctx):
+    version = make_version(
+        files={"starter": {"a.py": "", "b.py": ""}, "tests": {}},
+        meta={"summary": "no editable list"},
+    )
+    assert version.editable == ["a.py", "b.py"]
+    version.meta = {"editable": ["b.py"]}
+    assert version.editable == ["b.py"]
