@@ -7,6 +7,7 @@ answer that slips past the runtime checks is still never a silent pass.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Mapping
 
 from .model import Flag
@@ -252,10 +253,17 @@ class _Scanner(ast.NodeVisitor):
             self.flag("test_files_access", f"refers to harness paths: {node.value[:60]!r}", node)
 
 
+# CPython before 3.11.8 keeps ast.parse's recursion bookkeeping per interpreter, not per
+# thread: two threads parsing at once (a worker grading two submissions) can fail with
+# "SystemError: AST constructor recursion depth mismatch". Parsing is quick; serialize it.
+_PARSE_LOCK = threading.Lock()
+
+
 def scan_source(path: str, source: str, local_modules: frozenset[str] = frozenset()) -> list[Flag]:
     """Return the flags of one Python source file."""
     try:
-        tree = ast.parse(source, filename=path)
+        with _PARSE_LOCK:
+            tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as exc:
         return [
             Flag(

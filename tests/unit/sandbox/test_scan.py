@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import sandbox
+from sandbox import scan
 
 
 def codes(source: str, path: str = "solution.py", **extra: str) -> set[tuple[str, int | None]]:
@@ -123,3 +128,27 @@ def test_syntax_errors_become_a_flag_and_do_not_stop_the_scan():
 
 def test_only_python_files_are_scanned():
     assert sandbox.scan_files({"schema.sql": "import gc"}) == ()
+
+
+def test_scanning_from_many_threads_never_parses_concurrently(monkeypatch):
+    """CPython 3.11.7's ast.parse is not thread-safe ("AST constructor recursion depth
+    mismatch", seen in CI); workers grade in threads, so parsing must be serialized."""
+    real_parse, inside, most = ast.parse, [0], [0]
+    guard = threading.Lock()
+
+    def watched_parse(*args, **kwargs):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.01)  # give other threads every chance to enter at the same time
+        try:
+            return real_parse(*args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(scan.ast, "parse", watched_parse)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: scan.scan_source("a.py", "import gc\n"), range(32)))
+    assert most[0] == 1
+    assert all([f.code for f in flags] == ["gc_access"] for flags in results)
