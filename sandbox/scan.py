@@ -1,7 +1,9 @@
 """Statically review a submission for ways of gaming the tests: flags for a human, not verdicts.
 
-Every runtime defence of the harness is backed here by a flag a reviewer will see, so a wrong
-answer that slips past the runtime checks is still never a silent pass.
+The defence is isolation: candidate code runs in its own container, apart from the test runner.
+These flags are review signals on top of it. They point a reviewer at code reaching for process,
+memory, descriptor or import internals, also through aliases, getattr, __import__ and
+sys.modules. A static scan of Python cannot be complete: no flag is not proof of honest code.
 """
 
 from __future__ import annotations
@@ -11,101 +13,24 @@ import threading
 from collections.abc import Mapping
 
 from .model import Flag
-
-# module -> (flag code, why it matters for grading)
-IMPORT_FLAGS = {
-    "pytest": ("pytest_internals", "imports the test framework in a solution"),
-    "_pytest": ("pytest_internals", "imports pytest internals"),
-    "pluggy": ("pytest_internals", "imports pytest's plugin machinery"),
-    "gc": ("gc_access", "imports gc, which can reach any live object (tests, results)"),
-    "ctypes": ("ctypes", "imports ctypes, which can rewrite memory and call libc"),
-    "cffi": ("ctypes", "imports cffi, which can rewrite memory and call libc"),
-    "signal": ("signal_use", "imports signal (can stop or kill the grading process)"),
-    "atexit": ("atexit", "registers exit handlers (can act after the tests ran)"),
-    "builtins": ("builtins_patch", "imports builtins (can replace built-in functions)"),
-    "importlib": ("import_hooks", "uses importlib (can load or replace modules)"),
-    "subprocess": ("process_spawn", "starts processes (background work, escaping the harness)"),
-    "multiprocessing": ("process_spawn", "starts processes (background work)"),
-    "socket": ("network", "uses sockets (the sandbox has no network)"),
-    "inspect": ("frame_inspection", "imports inspect (can read the caller's frames)"),
-    "unittest.mock": ("module_patch", "uses mock patching in a solution"),
-    "trace": ("trace_hooks", "imports trace"),
-    "sys": None,
-    "os": None,
-}
-CALL_FLAGS = {
-    "os._exit": ("hard_exit", "ends the process without reporting (os._exit)"),
-    "os.abort": ("hard_exit", "aborts the process"),
-    "sys.exit": ("hard_exit", "exits the process (sys.exit)"),
-    "exit": ("hard_exit", "exits the process (exit)"),
-    "quit": ("hard_exit", "exits the process (quit)"),
-    "os.kill": ("signal_use", "sends signals (can kill the grading process)"),
-    "os.killpg": ("signal_use", "sends signals to a process group"),
-    "os.fork": ("process_spawn", "forks the process"),
-    "os.system": ("process_spawn", "runs a shell command"),
-    "os.popen": ("process_spawn", "runs a shell command"),
-    "os.setsid": ("process_spawn", "detaches from the session (daemonising)"),
-    "os.write": ("file_descriptors", "writes to raw file descriptors (e.g. the report pipe)"),
-    "os.dup2": ("file_descriptors", "rewires file descriptors"),
-    "os.dup": ("file_descriptors", "duplicates file descriptors"),
-    "os.close": ("file_descriptors", "closes raw file descriptors"),
-    "os.fdopen": ("file_descriptors", "opens raw file descriptors"),
-    "os.chmod": ("test_files_access", "changes file permissions"),
-    "sys._getframe": ("frame_inspection", "reads the caller's frames (sys._getframe)"),
-    "inspect.currentframe": ("frame_inspection", "reads frames (inspect.currentframe)"),
-    "inspect.stack": ("frame_inspection", "reads the call stack (inspect.stack)"),
-    "inspect.getouterframes": ("frame_inspection", "reads outer frames"),
-    "sys.settrace": ("trace_hooks", "installs a trace function"),
-    "sys.setprofile": ("trace_hooks", "installs a profile function"),
-    "threading.settrace": ("trace_hooks", "installs a thread trace function"),
-    "threading.setprofile": ("trace_hooks", "installs a thread profile function"),
-    "eval": ("dynamic_code", "evaluates code built at run time (eval)"),
-    "exec": ("dynamic_code", "executes code built at run time (exec)"),
-    "compile": ("dynamic_code", "compiles code at run time"),
-    "__import__": ("dynamic_code", "imports modules by computed name (__import__)"),
-    "atexit.register": ("atexit", "registers exit handlers"),
-}
-ATTRIBUTE_FLAGS = {
-    "f_back": ("frame_inspection", "walks to the caller's frame (f_back)"),
-    "f_locals": ("frame_inspection", "reads or writes a frame's locals (f_locals)"),
-    "f_globals": ("frame_inspection", "reads a frame's globals (f_globals)"),
-    "tb_frame": ("frame_inspection", "reaches frames through a traceback"),
-    "gi_frame": ("frame_inspection", "reaches a generator's frame"),
-    "__subclasses__": ("introspection", "walks the class hierarchy (__subclasses__)"),
-    "__builtins__": ("builtins_patch", "touches __builtins__"),
-    "__code__": ("introspection", "reads or swaps function code objects"),
-    "__globals__": ("introspection", "reaches a function's globals"),
-}
-SYS_ATTRIBUTE_FLAGS = {
-    "modules": ("sys_modules", "reads or changes sys.modules (can swap loaded modules)"),
-    "meta_path": ("import_hooks", "changes import machinery (sys.meta_path)"),
-    "path_hooks": ("import_hooks", "changes import machinery (sys.path_hooks)"),
-    "path": ("import_hooks", "changes the import path (sys.path)"),
-    "excepthook": ("trace_hooks", "replaces sys.excepthook"),
-    "addaudithook": ("trace_hooks", "installs an audit hook"),
-}
-COMPARISON_DUNDERS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
-SUSPICIOUS_TEXT = (
-    "/tmp/job",  # noqa: S108 - a string searched for, not a path used
-    "/tests/",
-    "../tests",
-    "conftest",
-    "__pycache__",
-    ".pyc",
-    "_pytest",
-    "@@ASSESSOR",
+from .scan_rules import (
+    ATTRIBUTE_DUNDERS,
+    ATTRIBUTE_FLAGS,
+    ATTRIBUTE_FUNCTIONS,
+    ATTRIBUTE_GETTERS,
+    CALL_FLAGS,
+    COMPARISON_DUNDERS,
+    IMPORT_FLAGS,
+    IMPORTERS,
+    MAPPING_GETTERS,
+    MODULE_SYNONYMS,
+    SUSPICIOUS_TEXT,
+    SYS_ATTRIBUTE_FLAGS,
+    canonical_name,
+    fold,
+    join_name,
+    literal,
 )
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _is_constant_return(body: list[ast.stmt]) -> bool:
@@ -129,24 +54,116 @@ class _Scanner(ast.NodeVisitor):
         self.local_modules = local_modules
         self.flags: list[Flag] = []
         self.aliases: dict[str, str] = {}  # local name -> module or module.attr it stands for
+        self.modules: set[str] = set()  # top-level modules imported, by any means
+        self.called: set[int] = set()  # ids of the nodes called as functions
+        self.shadowed: set[str] = set()  # names the file binds itself (a variable called exit)
 
     def flag(self, code: str, message: str, node: ast.AST) -> None:
         self.flags.append(Flag(code, message, self.path, getattr(node, "lineno", None)))
 
     def resolve(self, node: ast.AST) -> str | None:
-        dotted = _dotted(node)
-        if dotted is None:
+        """Return the dotted name an expression stands for, through imports, getattr, lookups."""
+        if isinstance(node, ast.Name):
+            if node.id in self.aliases:
+                return canonical_name(self.aliases[node.id])
+            return "builtins" if node.id == "__builtins__" else node.id
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return join_name(base, node.attr) if base else None
+        if isinstance(node, ast.Subscript):
+            return self._lookup(node.value, node.slice)
+        if not isinstance(node, ast.Call):
             return None
-        head, _, rest = dotted.partition(".")
-        base = self.aliases.get(head, head)
-        return f"{base}.{rest}" if rest else base
+        func, args = self.resolve(node.func), node.args
+        if func == "getattr" and len(args) >= 2 and (name := fold(args[1])) is not None:
+            base = self.resolve(args[0])
+            return join_name(base, name) if base else None
+        if func in IMPORTERS and args and (name := fold(args[0])) is not None:
+            fromlist = len(args) >= 4 or any(k.arg == "fromlist" for k in node.keywords)
+            return canonical_name(name if fromlist or func != "__import__" else name.split(".")[0])
+        if isinstance(node.func, ast.Attribute) and node.func.attr in MAPPING_GETTERS and args:
+            return self._lookup(node.func.value, args[0])
+        return None
+
+    def _namespace(self, node: ast.AST) -> str | None:
+        """Return what a vars(x) or x.__dict__ mapping holds the attributes of."""
+        if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+            return self.resolve(node.value)
+        if isinstance(node, ast.Call) and self.resolve(node.func) == "vars" and len(node.args) == 1:
+            return self.resolve(node.args[0])
+        return None
+
+    def _lookup(self, container: ast.AST, key: ast.AST) -> str | None:
+        """Return what container[key] stands for: a module of sys.modules or an attribute."""
+        name = fold(key)
+        if name is None:
+            return None
+        if self.resolve(container) == "sys.modules":
+            return canonical_name(name)
+        owner = self._namespace(container)
+        return join_name(owner, name) if owner else None
 
     def _import(self, module: str, node: ast.AST) -> None:
-        for candidate in (module, module.split(".")[0]):
+        head = module.split(".")[0]
+        self.modules.add(MODULE_SYNONYMS.get(head, head))
+        for candidate in (module, head):
             entry = IMPORT_FLAGS.get(candidate)
             if entry:
                 self.flag(entry[0], f"{entry[1]} ({module})", node)
                 return
+
+    def _check_path(self, full: str, node: ast.AST) -> None:
+        """Flag a dangerous function, sys attribute or submodule named by its full path."""
+        base, _, attr = full.rpartition(".")
+        if full in CALL_FLAGS:
+            self.flag(*CALL_FLAGS[full], node)
+        if base == "sys" and attr in SYS_ATTRIBUTE_FLAGS:
+            self.flag(*SYS_ATTRIBUTE_FLAGS[attr], node)
+        if base and IMPORT_FLAGS.get(full):
+            self._import(full, node)  # unittest.mock reached from `import unittest`
+
+    def _check_attribute(self, base: str | None, attr: str, node: ast.AST) -> None:
+        if attr in ATTRIBUTE_FLAGS:
+            self.flag(*ATTRIBUTE_FLAGS[attr], node)
+        if base:
+            self._check_path(join_name(base, attr), node)
+
+    def _check_named(
+        self, func: str, target: ast.AST | None, key: ast.AST, node: ast.AST, hidden: bool = True
+    ) -> None:
+        """Flag getattr-like access: a computed name hides its target, a literal one is checked."""
+        if hidden and literal(key) is None:
+            self.flag(
+                "computed_access", f"{func}() with an attribute name computed at run time", node
+            )
+        name = fold(key)
+        base = self.resolve(target) if target is not None else None
+        for part in name.split(".") if name else ():  # attrgetter("f_back.f_globals")
+            self._check_attribute(base, part, node)
+            base = join_name(base, part) if base else None
+
+    def _check_lookup(self, container: ast.AST, key: ast.AST, node: ast.AST) -> None:
+        """Flag x[key] and x.get(key) on sys.modules, vars(module) and module.__dict__."""
+        if self.resolve(container) == "sys.modules":
+            if (module := fold(key)) is not None:
+                self._import(module, node)
+            return
+        owner = self._namespace(container)
+        if owner is None:
+            return
+        if literal(key) is None and self._is_module(owner):
+            self.flag("computed_access", f"looks up a computed name in {owner}'s namespace", node)
+        if (name := fold(key)) is not None:
+            self._check_attribute(owner, name, node)
+
+    def _check_import_call(self, func: str, node: ast.Call) -> None:
+        keys = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "name")]
+        if not keys:
+            return
+        if literal(keys[0]) is None:
+            self.flag("computed_import", f"{func}() of a module named at run time", node)
+        if (module := fold(keys[0])) is not None:
+            self._import(module, node)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -158,29 +175,52 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
-        if node.level == 0:
+        if node.level:  # the submission's own package: keep it apart from the standard library
+            module = "." * node.level + module
+        else:
             self._import(module, node)
         for alias in node.names:
             full = f"{module}.{alias.name}"
+            if alias.name == "*" and not node.level:
+                self._bind_star(canonical_name(module))
+                continue
             self.aliases[alias.asname or alias.name] = full
-            self._check_name(full, node)
-            if module == "sys" and alias.name in SYS_ATTRIBUTE_FLAGS:
-                self.flag(*SYS_ATTRIBUTE_FLAGS[alias.name], node)
+            if not node.level:
+                self._check_path(canonical_name(full), node)
         self.generic_visit(node)
 
-    def _check_name(self, full: str, node: ast.AST) -> None:
-        entry = CALL_FLAGS.get(full)
-        if entry:
-            self.flag(entry[0], entry[1], node)
+    def _bind_star(self, module: str) -> None:
+        """Bind the names `from module import *` brings in that the tables know (os.dup2)."""
+        for full in (*CALL_FLAGS, *(f"sys.{name}" for name in SYS_ATTRIBUTE_FLAGS)):
+            base, _, name = full.rpartition(".")
+            if base == module:
+                self.aliases[name] = full
 
     def visit_Call(self, node: ast.Call) -> None:
+        self.called.add(id(node.func))
         name = self.resolve(node.func)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if name in CALL_FLAGS:
             self.flag(*CALL_FLAGS[name], node)
-        elif name in ("setattr", "delattr") and node.args:
-            target = self.resolve(node.args[0])
-            if target == "builtins" or (target and target.split(".")[0] in self._modules()):
-                self.flag("module_patch", f"{name}() on module {target}", node)
+        if name in ATTRIBUTE_FUNCTIONS and len(node.args) >= 2:
+            # setattr(self, key, value) from a dict is everyday code and reaches nothing new;
+            # a hidden name matters when writing to a module (or when reading anything).
+            hidden = name == "getattr" or self._is_module(node.args[0])
+            self._check_named(name, node.args[0], node.args[1], node, hidden)
+        elif name in ATTRIBUTE_GETTERS:
+            for key in node.args[:1] if name.endswith("methodcaller") else node.args:
+                self._check_named(name, None, key, node)
+        elif method in ATTRIBUTE_DUNDERS and node.args:
+            unbound = len(node.args) == (3 if method == "__setattr__" else 2)
+            target = node.args[0] if unbound else node.func.value
+            hidden = method.startswith("__get") or self._is_module(target)
+            self._check_named(method, target, node.args[int(unbound)], node, hidden)
+        elif method in MAPPING_GETTERS and node.args:
+            self._check_lookup(node.func.value, node.args[0], node)
+        if name in IMPORTERS:
+            self._check_import_call(name, node)
+        elif name in ("setattr", "delattr") and node.args and self._is_module(node.args[0]):
+            self.flag("module_patch", f"{name}() on module {self.resolve(node.args[0])}", node)
         elif name == "open" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant):
             mode = node.args[1]
             writing = isinstance(mode, ast.Constant) and isinstance(mode.value, str)
@@ -188,31 +228,52 @@ class _Scanner(ast.NodeVisitor):
                 self.flag("file_write", f"writes to {node.args[0].value!r}", node)
         self.generic_visit(node)
 
-    def _modules(self) -> set[str]:
-        """Return the foreign modules imported here (the submission's own are fair game)."""
-        heads = {v.split(".")[0] for v in self.aliases.values()}
-        return heads - self.local_modules - {""}
+    def _is_module(self, node: ast.AST | str | None) -> bool:
+        """Tell whether a name lies in builtins or an imported module not the submission's own."""
+        name = node if isinstance(node, str | None) else self.resolve(node)
+        head = (name or "").split(".")[0]
+        return head == "builtins" or head in self.modules - self.local_modules - {""}
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in ATTRIBUTE_FLAGS:
-            self.flag(*ATTRIBUTE_FLAGS[node.attr], node)
-        base = self.resolve(node.value)
-        if base == "sys" and node.attr in SYS_ATTRIBUTE_FLAGS:
-            self.flag(*SYS_ATTRIBUTE_FLAGS[node.attr], node)
+        self._check_attribute(self.resolve(node.value), node.attr, node)
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._check_lookup(node.value, node.slice, node)
+        self.generic_visit(node)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+                self.shadowed.add(child.id)
+            elif isinstance(child, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.shadowed.add(child.arg if isinstance(child, ast.arg) else child.name)
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
+        """Flag a dangerous function used as a value (f = eval); calls are visit_Call's."""
         if node.id == "__builtins__":
             self.flag(*ATTRIBUTE_FLAGS["__builtins__"], node)
+        if isinstance(node.ctx, ast.Load) and id(node) not in self.called:
+            name = self.resolve(node)
+            if node.id in self.aliases or node.id not in self.shadowed:
+                if name in ATTRIBUTE_FUNCTIONS:
+                    self.flag("computed_access", f"passes {name} around, hiding its target", node)
+                self._check_path(name, node)
+
+    def _bind(self, target: ast.AST, value: ast.AST) -> None:
+        """Track `o = os` and `m = __import__("gc")` like imports, so o.dup2 resolves."""
+        name = self.resolve(value)
+        if isinstance(target, ast.Name) and name and name.split(".")[0] in self.modules:
+            self.aliases[target.id] = name
 
     def _check_targets(self, targets: list[ast.expr], node: ast.AST) -> None:
         for target in targets:
             if isinstance(target, ast.Attribute):
                 base = self.resolve(target.value)
-                head = (base or "").split(".")[0]
-                if head == "builtins":
+                if (base or "").split(".")[0] == "builtins":
                     self.flag("builtins_patch", f"replaces builtins.{target.attr}", node)
-                elif head in self._modules():
+                elif self._is_module(base):
                     self.flag("module_patch", f"assigns {base}.{target.attr}", node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -230,6 +291,18 @@ class _Scanner(ast.NodeVisitor):
             ):
                 self.flag("always_equal", f"{target.id} is a lambda ignoring its argument", node)
         self.generic_visit(node)
+        for target in node.targets:
+            self._bind(target, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check_targets([node.target], node)
+        self.generic_visit(node)
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.generic_visit(node)
+        self._bind(node.target, node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._check_targets([node.target], node)
@@ -264,6 +337,8 @@ def scan_source(path: str, source: str, local_modules: frozenset[str] = frozense
     try:
         with _PARSE_LOCK:
             tree = ast.parse(source, filename=path)
+    except RecursionError:
+        return [Flag("scan_incomplete", "nests too deeply to parse: review by hand", path)]
     except (SyntaxError, ValueError) as exc:
         return [
             Flag(
@@ -274,7 +349,10 @@ def scan_source(path: str, source: str, local_modules: frozenset[str] = frozense
             )
         ]
     scanner = _Scanner(path, local_modules)
-    scanner.visit(tree)
+    try:
+        scanner.visit(tree)
+    except RecursionError:  # hundreds of nested expressions: nobody writes that to solve a task
+        scanner.flag("scan_incomplete", "nests too deeply to scan: review by hand", tree)
     return scanner.flags
 
 

@@ -62,6 +62,149 @@ def test_flags_each_gaming_vector(source, code):
 
 
 @pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import os\nname = 'du' + 'p2'\ngetattr(os, name)(1, 2)", {("computed_access", 3)}),
+        ("getattr(frame, f'f_{which}')", {("computed_access", 1)}),
+        ("getattr(frame, ''.join(['f_', 'back']))", {("computed_access", 1)}),
+        ("getattr(frame, chr(102) + '_back')", {("computed_access", 1)}),
+        ("getattr(frame, 'f_' + 'back')", {("computed_access", 1), ("frame_inspection", 1)}),
+        ("import os\nsetattr(os, name, None)", {("computed_access", 2), ("module_patch", 2)}),
+        ("import os\ndelattr(os, name)", {("computed_access", 2), ("module_patch", 2)}),
+        ("import sys\nvars(sys)[name]", {("computed_access", 2)}),
+        ("import sys\nsys.__dict__.get(name)", {("computed_access", 2)}),
+        ("x.__getattribute__(name)", {("computed_access", 1)}),
+        ("object.__getattribute__(x, name)", {("computed_access", 1)}),
+        ("import operator\noperator.attrgetter(name)(x)", {("computed_access", 2)}),
+        ("read = getattr\nread(x, name)", {("computed_access", 1)}),
+        ("list(map(getattr, objects, names))", {("computed_access", 1)}),
+    ],
+)
+def test_flags_attribute_names_computed_at_run_time(source, expected):
+    assert expected <= codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import os\ngetattr(os, 'dup2')(1, 2)", ("file_descriptors", 2)),
+        ("import os\ngetattr(os, '_exit')(0)", ("hard_exit", 2)),
+        ("import sys\ngetattr(sys, 'modules')", ("sys_modules", 2)),
+        ("import sys\ngetattr(sys, '_getframe')(1)", ("frame_inspection", 2)),
+        ("def f(frame):\n    return getattr(frame, 'f_back')", ("frame_inspection", 2)),
+        ("def f(fn):\n    return getattr(fn, '__globals__', None)", ("introspection", 2)),
+        ("import builtins\ngetattr(builtins, 'eval')('1')", ("dynamic_code", 2)),
+        ("import unittest\ngetattr(unittest, 'mock')", ("module_patch", 2)),
+        ("import os\nvars(os)['dup2'](1, 2)", ("file_descriptors", 2)),
+        ("import os\nos.__dict__.get('dup2')(1, 2)", ("file_descriptors", 2)),
+        ("object.__getattribute__(f, '__globals__')", ("introspection", 1)),
+        ("import operator\noperator.attrgetter('f_back.f_locals')(x)", ("frame_inspection", 2)),
+    ],
+)
+def test_literal_names_are_flagged_like_the_attribute_they_name(source, expected):
+    assert expected in codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("__import__(name)", ("computed_import", 1)),
+        ("__import__('c' + 'types')", ("computed_import", 1)),
+        ("import importlib\nimportlib.import_module(name)", ("computed_import", 2)),
+        ("import importlib\nimportlib.import_module(name=f'{x}')", ("computed_import", 2)),
+        ("import importlib\nimportlib.__import__(name)", ("computed_import", 2)),
+        ("import builtins\nbuiltins.__import__(name)", ("computed_import", 2)),
+        ("from importlib import import_module\nimport_module(name)", ("computed_import", 2)),
+        ("__builtins__.__import__(name)", ("computed_import", 1)),
+        ("__import__('ctypes')", ("ctypes", 1)),
+        ("__import__('c' + 'types')", ("ctypes", 1)),
+        ("import importlib\nimportlib.import_module('gc')", ("gc_access", 2)),
+        ("import importlib\nimportlib.__import__('signal')", ("signal_use", 2)),
+        ("from importlib import import_module as load\nload('gc')", ("gc_access", 2)),
+        ("import importlib\nimportlib.import_module('unittest.mock')", ("module_patch", 2)),
+        ("__import__('os').dup2(1, 2)", ("file_descriptors", 1)),
+        ("gone = __import__('os')\ngone.dup2(1, 2)", ("file_descriptors", 2)),
+    ],
+)
+def test_flags_imports_by_computed_or_literal_name(source, expected):
+    assert expected in codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import sys as s\ns.modules['gc']", {("sys_modules", 2), ("gc_access", 2)}),
+        ("from sys import modules\nmodules['ctypes']", {("sys_modules", 1), ("ctypes", 2)}),
+        ("from sys import modules as m\nm.get('gc')", {("sys_modules", 1), ("gc_access", 2)}),
+        ("import sys\nsys.modules.get('ctypes')", {("sys_modules", 2), ("ctypes", 2)}),
+        ("import sys\nsys.modules.pop('limiter')", {("sys_modules", 2)}),
+        ("import sys\nvars(sys)['modules']", {("sys_modules", 2)}),
+        ("import sys\nsys.__dict__['modules']['gc']", {("sys_modules", 2), ("gc_access", 2)}),
+        ("import sys\nloaded = sys.modules\nloaded['gc']", {("gc_access", 3)}),
+        ("import sys\nsys.modules['os'].dup2(1, 2)", {("file_descriptors", 2)}),
+        ("from sys import *\nmodules['gc']", {("sys_modules", 2), ("gc_access", 2)}),
+    ],
+)
+def test_flags_sys_modules_in_every_spelling(source, expected):
+    assert expected <= codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, line",
+    [
+        ("import unittest.mock", 1),
+        ("from unittest import mock", 1),
+        ("from unittest import mock as m", 1),
+        ("from unittest.mock import patch", 1),
+        ("import mock", 1),
+        ("import unittest\nunittest.mock.patch('limiter.time')", 2),
+        ("import unittest as u\nwith u.mock.patch('time.time'):\n    pass", 2),
+    ],
+)
+def test_flags_mock_patching_in_every_form(source, line):
+    assert ("module_patch", line) in codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, line",
+    [
+        ("from os import dup2", 1),
+        ("from os import dup2 as rewire\nrewire(1, 2)", 2),
+        ("import os as o\no.dup2(1, 2)", 2),
+        ("import posix\nposix.dup2(1, 2)", 2),
+        ("from posix import close", 1),
+        ("import os\nos.pipe()", 2),
+        ("import os\nos.set_inheritable(3, True)", 2),
+        ("import os\nos.closerange(0, 3)", 2),
+        ("import fcntl", 1),
+        ("from os import *\ndup2(1, 2)", 2),
+        ("import os\nrewire = os.dup2\nrewire(1, 2)", 2),
+        ("import os\nalias = os\nalias.write(1, b'x')", 3),
+        ("import os\nhandlers = [os.close]", 2),
+    ],
+)
+def test_flags_file_descriptors_through_aliases(source, line):
+    assert ("file_descriptors", line) in codes(source)
+
+
+@pytest.mark.parametrize(
+    "source, code",
+    [
+        ("import ctypes as c", "ctypes"),
+        ("from ctypes import *", "ctypes"),
+        ("from ctypes import CDLL as loader", "ctypes"),
+        ("from gc import get_objects", "gc_access"),
+        ("import gc as g\ng.get_objects()", "gc_access"),
+        ("import inspect as i\ni.stack()", "frame_inspection"),
+        ("run = eval\nrun('1')", "dynamic_code"),
+        ("import time as t\nclock = t\nclock.time = lambda: 0", "module_patch"),
+    ],
+)
+def test_flags_dangerous_modules_under_any_alias(source, code):
+    assert code in {c for c, _ in codes(source)}
+
+
+@pytest.mark.parametrize(
     "method",
     [
         "def __eq__(self, other):\n        return True",
@@ -116,6 +259,52 @@ def test_an_ordinary_solution_has_no_flags():
     Bucket.default_rate = 3  # the submission's own module: fair game
     """
     assert codes(source, "limiter.py", **{"app/models.py": "class Bucket: pass\n"}) == set()
+
+
+def test_ordinary_reflection_and_standard_library_use_has_no_flags():
+    source = """
+    import json
+    import os
+    import threading
+    from dataclasses import dataclass, field
+
+
+    @dataclass(frozen=True)
+    class Settings:
+        root: str
+        timeout: float = 5.0
+        tags: dict = field(default_factory=dict)
+
+        def __post_init__(self):
+            object.__setattr__(self, "root", os.path.join(self.root, "data"))
+
+
+    class Document:
+        def __init__(self, **fields):
+            for key, value in fields.items():
+                setattr(self, key, value)
+
+        def update(self, body):
+            for key in body.keys() & {"title", "text"}:
+                if hasattr(self, key):
+                    setattr(self, key, body[key])
+
+
+    def load(path, settings):
+        timeout = getattr(settings, "timeout", 1.0)
+        name = getattr(settings, "__name__", "settings")
+        options = json.loads(open(os.path.join(path, "config.json")).read())
+        entry, exit = options.get("entry", 0), options.get("exit", 0)
+        lock = threading.Lock()
+        with lock:
+            return {"name": name, "timeout": options.get("timeout", timeout), "span": exit - entry}
+    """
+    assert codes(source) == set()
+
+
+@pytest.mark.parametrize("depth", [600, 5000])
+def test_code_too_deep_to_scan_is_flagged_not_a_crash(depth):
+    assert "scan_incomplete" in {c for c, _ in codes("x" + ".a" * depth)}
 
 
 def test_syntax_errors_become_a_flag_and_do_not_stop_the_scan():
