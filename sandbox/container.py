@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .image.recipe import HARNESS_COMMAND, IMAGE_ENV, SANDBOX_UID
+from .image.recipe import AGENT_COMMAND, HARNESS_COMMAND, IMAGE_ENV, SANDBOX_UID
 from .model import Limits
 
 NOFILE = 256
@@ -12,14 +12,26 @@ LOG_MAX_SIZE = "1m"
 SHM_MB = 8
 
 
-def create_kwargs(image: str, limits: Limits, labels: dict[str, str]) -> dict[str, Any]:
-    """Return the `APIClient.create_container` arguments of one run (host_config as kwargs)."""
+LABEL_ROLE = "org.assessor.sandbox.role"
+
+
+def create_kwargs(
+    image: str, limits: Limits, labels: dict[str, str], *, join: str | None = None
+) -> dict[str, Any]:
+    """Return the `APIClient.create_container` arguments of one container (host_config as kwargs).
+
+    Without `join`, the candidate's container: it runs the agent and has no network but its own
+    loopback. With `join` (the candidate container's id), the tester's container: it runs the
+    supervisor and shares that loopback-only namespace, its only way to the candidate's code.
+    """
     from docker.types import LogConfig, Ulimit
 
     file_bytes = limits.file_mb * 1024 * 1024
     host_config = {
         # No interface but loopback: no exfiltration, no downloads, no attacks on the network.
-        "network_mode": "none",
+        # The tester joins the candidate's namespace, so the two share that loopback and nothing
+        # else (each keeps its own file system, processes and IPC).
+        "network_mode": "none" if join is None else f"container:{join}",
         # Nothing outside the scratch tmpfs is writable: no planting files for later runs.
         "read_only": True,
         # The only writable place; sized so filling it cannot exhaust the host's memory or disk.
@@ -58,19 +70,20 @@ def create_kwargs(image: str, limits: Limits, labels: dict[str, str]) -> dict[st
         # A private IPC namespace: no shared memory with other containers.
         "ipc_mode": "private",
     }
-    return {
+    spec = {
         "image": image,
-        "command": list(HARNESS_COMMAND),
+        "command": list(HARNESS_COMMAND if join else AGENT_COMMAND),
         # Non-root: even inside the container the tests own nothing but the scratch space.
         "user": f"{SANDBOX_UID}:{SANDBOX_UID}",
         "working_dir": "/tmp",  # noqa: S108 - the container's private tmpfs
         # Only what we set: nothing of the worker's environment (secrets) reaches the run.
         "environment": dict(IMAGE_ENV),
-        "hostname": "sandbox",
-        "labels": labels,
+        "labels": {**labels, LABEL_ROLE: "tester" if join else "candidate"},
         # The job arrives on stdin (stdin_open without detach also sets StdinOnce).
         "stdin_open": True,
         "tty": False,
-        "network_disabled": True,
         "host_config": host_config,
     }
+    if join is None:  # a joined container takes its namespace's host name and network
+        spec.update(hostname="sandbox", network_disabled=True)
+    return spec

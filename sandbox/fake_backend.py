@@ -1,8 +1,10 @@
-"""A backend that runs the real harness in a local subprocess, WITHOUT ANY ISOLATION.
+"""A backend that runs the real harness in local subprocesses, WITHOUT ANY ISOLATION.
 
 UNSAFE FOR UNTRUSTED CODE: the candidate's code runs as the worker's user, with its network,
 files and environment. It exists for fast tests of the layers above and for machines without
-Docker; it gives real outcomes for real solutions, or scripted results through `script`.
+Docker; it gives real outcomes for real solutions, or scripted results through `script`. Like
+the Docker backend it runs two processes, the tester and the candidate's agent, joined by an
+abstract Unix socket with a per-run name.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from pathlib import Path
 from .backend import Backend, Check
 from .model import Job, Result
 from .output import OutputCollector
-from .verdict import Observation, build_result
-from .wire import new_nonce, request_line
+from .verdict import CandidateObservation, Observation, build_result
+from .wire import agent_request, new_agent_name, new_nonce, request_line
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
-SUPERVISOR_BOOT = (
+BOOT = (
     "import sys, runpy\n"
-    "sys.path.insert(0, sys.argv[1])\n"
+    "sys.path.insert(0, sys.argv.pop(1))\n"
     "runpy.run_module('sandbox_harness', run_name='__main__', alter_sys=True)\n"
 )
 GRACE_S = 5.0
@@ -57,21 +59,27 @@ class FakeBackend(Backend):
         ]
 
     def run(self, job: Job) -> Result:
-        """Run `job` in a local subprocess, or return the scripted result."""
+        """Run `job` in local subprocesses, or return the scripted result."""
         if self.script is not None:
             return self.script(job)
         with tempfile.TemporaryDirectory(prefix="sandbox-fake-") as tmp:
             lib = Path(tmp, "lib")
             shutil.copytree(HARNESS_DIR, lib / "sandbox_harness", ignore=_no_cache)
-            nonce = new_nonce()
-            payload = request_line(job, nonce, workdir=str(Path(tmp, "job")))
-            return build_result(job, nonce, self._execute(job, lib, tmp, nonce, payload))
+            nonce, agent = new_nonce(), new_agent_name()
+            tester_line = request_line(job, nonce, agent=agent, workdir=str(Path(tmp, "job")))
+            agent_line = agent_request(job, agent=agent, workdir=str(Path(tmp, "work")))
+            candidate = _Process(self._start(lib, tmp, ["agent"]), job.limits.output_kb, None)
+            candidate.send(agent_line)
+            try:
+                return build_result(
+                    job, nonce, self._execute(job, lib, tmp, nonce, tester_line, candidate)
+                )
+            finally:
+                candidate.stop()
 
-    def _execute(self, job: Job, lib: Path, tmp: str, nonce: str, payload: bytes) -> Observation:
-        collector = OutputCollector(job.limits.output_kb, nonce)
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [self.python, "-I", "-B", "-c", SUPERVISOR_BOOT, str(lib)],
+    def _start(self, lib: Path, tmp: str, args: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(
+            [self.python, "-I", "-B", "-c", BOOT, str(lib), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -79,35 +87,74 @@ class FakeBackend(Backend):
             cwd=tmp,
             start_new_session=True,
         )
-        readers = [
-            threading.Thread(target=_pump, args=(proc.stdout, 1, collector), daemon=True),
-            threading.Thread(target=_pump, args=(proc.stderr, 2, collector), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
-        proc.stdin.write(payload)
-        proc.stdin.close()
+
+    def _execute(
+        self, job: Job, lib: Path, tmp: str, nonce: str, line: bytes, candidate: _Process
+    ) -> Observation:
+        tester = _Process(self._start(lib, tmp, []), job.limits.output_kb, nonce)
+        started = time.monotonic()
+        tester.send(line)
         deadline = started + job.limits.wall_s + GRACE_S
-        # Woken by the record, the end of stdout or the output cap: no polling.
-        deadline_hit = not collector.done.wait(timeout=deadline - time.monotonic())
-        if not deadline_hit and not collector.exceeded:
+        # Woken by the record, the end of stdout or the output cap; a flooding candidate is
+        # killed at once, so the tests see it gone instead of waiting on it.
+        while not tester.collector.done.wait(
+            timeout=min(0.05, max(deadline - time.monotonic(), 0))
+        ):
+            if candidate.collector.exceeded:
+                candidate.stop()
+            if time.monotonic() >= deadline:
+                break
+        deadline_hit = not tester.collector.done.is_set()
+        if not deadline_hit and not tester.collector.exceeded:
             try:
-                proc.wait(timeout=max(deadline - time.monotonic(), 0))
+                tester.proc.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
                 deadline_hit = True
-        _kill_group(proc)
-        for reader in readers:
-            reader.join(timeout=GRACE_S)
-        proc.stdout.close()
-        proc.stderr.close()
+        tester.stop()
+        candidate.stop()
         return Observation(
-            stdout=bytes(collector.stdout),
-            stderr=bytes(collector.stderr),
+            stdout=bytes(tester.collector.stdout),
+            stderr=bytes(tester.collector.stderr),
             duration_s=time.monotonic() - started,
-            exit_code=proc.returncode,
+            exit_code=tester.proc.returncode,
             deadline_hit=deadline_hit,
-            output_exceeded=collector.exceeded,
+            output_exceeded=tester.collector.exceeded,
+            candidate=CandidateObservation(
+                output=bytes(candidate.collector.stdout) + bytes(candidate.collector.stderr),
+                exit_code=candidate.proc.returncode,
+                output_exceeded=candidate.collector.exceeded,
+            ),
         )
+
+
+class _Process:
+    """One local subprocess with its output pumped into a capped collector."""
+
+    def __init__(self, proc: subprocess.Popen, output_kb: int, nonce: str | None) -> None:
+        self.proc = proc
+        self.stopped = False
+        self.collector = OutputCollector(output_kb, nonce)
+        self.readers = [
+            threading.Thread(target=_pump, args=(proc.stdout, 1, self.collector), daemon=True),
+            threading.Thread(target=_pump, args=(proc.stderr, 2, self.collector), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    def send(self, line: bytes) -> None:
+        self.proc.stdin.write(line)
+        self.proc.stdin.flush()
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        _kill_group(self.proc)
+        for reader in self.readers:
+            reader.join(timeout=GRACE_S)
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _no_cache(directory: str, names: list[str]) -> list[str]:

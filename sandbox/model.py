@@ -114,9 +114,9 @@ def _covers(selector: str, tests: Mapping[str, str]) -> bool:
 class Job:
     """One grading run: candidate files, the challenge's tests, what to run and the limits.
 
-    Every file in `tests` is readable by the candidate's code during the run: for a run of the
-    public tests, send only those. `image` names the sandbox image; the default means "the
-    backend's configured image".
+    `files` go to the candidate's container only, `tests` to the tester's container only: the
+    candidate's code never sees a test file. `image` names the sandbox image; the default means
+    "the backend's configured image".
     """
 
     files: Mapping[str, str]
@@ -203,6 +203,8 @@ class Result:
     unexpected: tuple[str, ...]
     flags: tuple[Flag, ...]
     detail: str
+    # What the candidate's own process printed (stdout and stderr, in order), capped.
+    candidate_tail: str = ""
 
     def outcome_of(self, test_id: str) -> Outcome | None:
         """Return the outcome of one test, or None when it is not in the result."""
@@ -221,6 +223,7 @@ class Result:
             "unexpected": list(self.unexpected),
             "flags": [f.to_dict() for f in self.flags],
             "detail": self.detail,
+            "candidate_tail": self.candidate_tail,
         }
 
     @classmethod
@@ -237,6 +240,7 @@ class Result:
             unexpected=tuple(data["unexpected"]),
             flags=tuple(Flag.from_dict(f) for f in data["flags"]),
             detail=data["detail"],
+            candidate_tail=data.get("candidate_tail", ""),
         )
 
     @classmethod

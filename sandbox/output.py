@@ -14,15 +14,16 @@ RECORD_ALLOWANCE = 4 * 1024 * 1024
 class OutputCollector:
     """Accumulate output until the cap; `done` is set at end of stream, overflow or record end."""
 
-    def __init__(self, output_kb: int, nonce: str) -> None:
-        self.cap = output_kb * 1024 + RECORD_ALLOWANCE
+    def __init__(self, output_kb: int, nonce: str | None) -> None:
+        # The candidate's own container prints no record (nonce None) and gets no allowance.
+        self.cap = output_kb * 1024 + (RECORD_ALLOWANCE if nonce else 0)
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.exceeded = False
         self.record_seen = False
         self.eof = False
         self.done = threading.Event()
-        self._trailer = b"\n%s %s\n" % (END, nonce.encode())
+        self._trailer = b"\n%s %s\n" % (END, nonce.encode()) if nonce else None
         self._lock = threading.Lock()
 
     @property
@@ -42,7 +43,7 @@ class OutputCollector:
                 self.exceeded = True
                 self.done.set()
                 return False
-            if stream != 2 and not self.record_seen:
+            if stream != 2 and self._trailer and not self.record_seen:
                 window = self.stdout[-(len(data) + len(self._trailer)) :]
                 if self._trailer in window:
                     self.record_seen = True

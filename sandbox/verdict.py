@@ -1,7 +1,10 @@
 """Turn what a backend observed of a run into a Result: classify, merge expectations, flag.
 
-Classification order is fixed: 1 the deadline, 2 an OOM kill, 3 the output cap, 4 the framed
-record. The exit code alone never decides anything, and a run without a genuine record crashed.
+Classification order is fixed: 1 the deadline, 2 an OOM kill (of either container), 3 the
+output cap (of either), 4 the framed record, 5 the candidate's process ending before the tests
+did. The exit code alone never decides anything, and a run without a genuine record crashed.
+Results come only from the tester's record; the candidate's container contributes its output
+and the evidence of its own failures.
 """
 
 from __future__ import annotations
@@ -38,6 +41,18 @@ class Observation:
     oom_killed: bool = False
     output_exceeded: bool = False
     evidence: list[str] = dataclasses.field(default_factory=list)
+    candidate: CandidateObservation | None = None
+
+
+@dataclasses.dataclass
+class CandidateObservation:
+    """What the host saw of the candidate's container."""
+
+    output: bytes = b""
+    exit_code: int | None = None
+    oom_killed: bool = False
+    output_exceeded: bool = False
+    evidence: list[str] = dataclasses.field(default_factory=list)
 
 
 def _strip(data: bytes, span: tuple[int, int] | None) -> bytes:
@@ -54,16 +69,22 @@ def _status(
     limits = job.limits
     child = (payload or {}).get("child") or {}
     oom = (payload or {}).get("oom") or {}
+    theirs = seen.candidate or CandidateObservation()
     if seen.deadline_hit or child.get("timed_out"):
         who = (
-            "the host killed the container" if seen.deadline_hit else "the test process was killed"
+            "the host killed the containers" if seen.deadline_hit else "the test process was killed"
         )
         return RunStatus.TIMED_OUT, f"timed out: the run exceeded {limits.wall_s:g} s; {who}"
-    if seen.oom_killed or oom.get("oom_kill", 0) > 0:
-        evidence = "; ".join(seen.evidence) or f"oom counters {oom}"
+    if theirs.oom_killed or seen.oom_killed or oom.get("oom_kill", 0) > 0:
+        where = "the candidate's code" if theirs.oom_killed else "a process of the test run"
+        evidence = "; ".join(theirs.evidence + seen.evidence) or f"oom counters {oom}"
         return RunStatus.MEMORY_EXCEEDED, (
-            f"memory exceeded: a process hit the {limits.memory_mb} MB limit and was killed "
+            f"memory exceeded: {where} hit the {limits.memory_mb} MB limit and was killed "
             f"by the out-of-memory killer ({evidence})"
+        )
+    if theirs.output_exceeded or len(theirs.output) > limits.output_kb * 1024:
+        return RunStatus.OUTPUT_EXCEEDED, (
+            f"output exceeded: the candidate's code wrote more than {limits.output_kb} KB"
         )
     if seen.output_exceeded or output > limits.output_kb * 1024:
         return RunStatus.OUTPUT_EXCEEDED, (
@@ -76,6 +97,13 @@ def _status(
         )
     if "harness_error" in payload:
         return RunStatus.CRASHED, f"crashed: the harness failed: {payload['harness_error']}"
+    candidate = payload.get("candidate") or {}
+    if candidate.get("closed"):
+        during = candidate.get("lost_during") or "the run"
+        code = "" if theirs.exit_code is None else f", exit code {theirs.exit_code}"
+        return RunStatus.CRASHED, (
+            f"crashed: the candidate's process ended during {during} ({candidate['closed']}{code})"
+        )
     if not child.get("finished"):
         return RunStatus.CRASHED, f"crashed: {child.get('ending') or 'the test process died'}"
     if child.get("pytest_exit") not in COMPLETED_PYTEST_EXITS:
@@ -158,4 +186,5 @@ def build_result(job: Job, nonce: str, seen: Observation) -> Result:
         unexpected=unexpected,
         flags=tuple(flags),
         detail=_summary(status, detail, tests),
+        candidate_tail=_tail(theirs.output) if (theirs := seen.candidate) else "",
     )

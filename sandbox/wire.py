@@ -1,13 +1,15 @@
-"""Encode the request the host sends to the harness on stdin."""
+"""Encode what the host sends each container on stdin: the tester's job and the agent's files."""
 
 from __future__ import annotations
 
 import json
 import secrets
 
+from .harness.workspace import module_names
 from .model import Job
 
 WORKDIR = "/tmp/job"  # noqa: S108 - inside the container, on its private tmpfs
+AGENT_WORKDIR = "/tmp/work"  # noqa: S108 - inside the candidate's container, on its tmpfs
 
 
 def new_nonce() -> str:
@@ -15,11 +17,36 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def request_line(job: Job, nonce: str, **options: object) -> bytes:
-    """Return the job, nonce and harness options as one line of JSON."""
+def new_agent_name() -> str:
+    """Return the name of a run's bridge socket (abstract, in the run's own network namespace)."""
+    return "assessor-bridge-" + secrets.token_hex(8)
+
+
+def _line(request: dict) -> bytes:
+    return json.dumps(request, separators=(",", ":")).encode() + b"\n"
+
+
+def request_line(job: Job, nonce: str, *, agent: str, **options: object) -> bytes:
+    """Return the tester's request: the tests, the candidate's module names, nonce and options.
+
+    The candidate's files never go to the tester: only the names its tests may import.
+    """
     request = {
         "nonce": nonce,
-        "job": {"files": dict(job.files), "tests": dict(job.tests), "select": list(job.select)},
-        "options": {"wall_s": job.limits.wall_s, "workdir": WORKDIR, **options},
+        "job": {
+            "tests": dict(job.tests),
+            "select": list(job.select),
+            "modules": module_names(list(job.files)),
+        },
+        "options": {"wall_s": job.limits.wall_s, "workdir": WORKDIR, "agent": agent, **options},
     }
-    return json.dumps(request, separators=(",", ":")).encode() + b"\n"
+    return _line(request)
+
+
+def agent_request(job: Job, *, agent: str, **options: object) -> bytes:
+    """Return the agent's request: the candidate's files and where to listen, never a test."""
+    request = {
+        "files": dict(job.files),
+        "options": {"address": agent, "workdir": AGENT_WORKDIR, **options},
+    }
+    return _line(request)

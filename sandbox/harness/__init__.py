@@ -1,6 +1,8 @@
-"""The in-container harness: a trusted supervisor that runs pytest in a child and reports once.
+"""The in-container harness: a tester that runs pytest and an agent that runs the candidate's code.
 
-This package runs inside the sandbox image as `python3 -I -m sandbox_harness` (and on the host,
-under the fake backend, as `sandbox.harness`). It imports only the standard library, and pytest in
-the child, so it must never import anything from the `sandbox` package around it.
+Both sides run from this package, in two containers that share only a loopback-only network
+namespace: `python3 -I -m sandbox_harness` is the tester's supervisor (it holds the tests and
+decides outcomes), `python3 -I -m sandbox_harness agent` the candidate's side (it holds only the
+candidate's files). It imports the standard library, msgpack, and pytest in the tester, and must
+never import anything from the `sandbox` package around it.
 """

@@ -1,5 +1,10 @@
-"""Run the supervisor: read the job from stdin, run the tests, print one framed record."""
+"""Run the tester's supervisor, or with `agent` the candidate's side, from stdin."""
 
-from .supervisor import main
+import sys
+
+if sys.argv[1:2] == ["agent"]:
+    from .agent import main
+else:
+    from .supervisor import main
 
 raise SystemExit(main())

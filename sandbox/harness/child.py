@@ -1,4 +1,4 @@
-"""The test process: capture the test sources, then run pytest isolated from candidate config."""
+"""The test process: connect to the candidate's container, then run pytest on the tests alone."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .loader import TestSourceFinder, capture_sources
+from . import bridge
+from .peer import PeerLost
 
 
 def pytest_args(workdir: Path, select: list[str]) -> list[str]:
-    """Return pytest's arguments: the harness's own ini and rootdir, never the candidate's."""
+    """Return pytest's arguments: the harness's own ini and rootdir, never anyone else's."""
     tests = workdir / "tests"
     return [
-        # The harness's empty ini and the tests folder as rootdir: no candidate configuration
-        # (pytest.ini, pyproject.toml, setup.cfg, addopts) can reach pytest.
+        # The harness's empty ini and the tests folder as rootdir: nothing but the tests
+        # configures pytest.
         "-c",
         str(workdir / "pytest.ini"),
         "--rootdir",
@@ -44,13 +45,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="sandbox-harness-child")
     parser.add_argument("--events-fd", type=int, required=True)
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--agent", required=True)
+    parser.add_argument("--modules", default="")
+    parser.add_argument("--connect-timeout", type=float, default=10.0)
     parser.add_argument("select", nargs="*")
     args = parser.parse_args(argv)
-    tests = (args.workdir / "tests").resolve()
-    # Read every test source now, before any candidate code can run and change them.
-    finder = TestSourceFinder(capture_sources(tests))
-    # Appended last: the candidate's modules can never shadow the standard library or pytest.
-    sys.path.append(str((args.workdir / "solution").resolve()))
     sys.dont_write_bytecode = True
 
     import pytest
@@ -58,8 +57,17 @@ def main(argv: list[str]) -> int:
     from .plugin import EventWriter, HarnessPlugin
 
     events = EventWriter(args.events_fd)
-    plugin = HarnessPlugin(events, finder, tests)
+    connect_error = None
+    try:
+        peer = bridge.connect(args.agent, args.connect_timeout)
+    except PeerLost as exc:
+        peer, connect_error = None, str(exc)
+    finder = bridge.CandidateModules({m for m in args.modules.split(",") if m})
+    plugin = HarnessPlugin(events, finder, peer)
     code = pytest.main(pytest_args(args.workdir, args.select), plugins=[plugin])
+    events.send("candidate", **plugin.candidate_state(connect_error))
     events.send("finished", exit_code=int(code))
     sys.stdout.flush()
+    if peer is not None:
+        peer.close("the tests are over")
     return int(code)

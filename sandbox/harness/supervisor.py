@@ -1,9 +1,9 @@
 """The trusted supervisor: read the job and nonce, run pytest in a child, print one framed record.
 
-The supervisor is the only process that ever holds the nonce. It makes itself non-dumpable
-before reading it, so candidate code running under the same uid cannot read its memory through
-/proc/PID/mem or ptrace, and the pytest child is started without it (stdin is /dev/null, the
-environment is rebuilt from scratch).
+It runs in the tester's container, which holds the tests and never the candidate's code; the
+pytest child reaches that code only through the bridge to the candidate's own container. The
+supervisor alone holds the nonce: the child is started without it (stdin is /dev/null, the
+environment is rebuilt), so nothing the candidate's data makes pytest print can forge a record.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 
 from .frame import encode_record
 from .ledger import Ledger, cap
-from .workspace import changed_files, freeze_tree, read_oom_counters, write_tree
+from .workspace import freeze_tree, read_oom_counters, write_tree
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 MAX_EVENT_LINE = 8 * 1024 * 1024
 PR_SET_DUMPABLE = 4
@@ -52,8 +52,10 @@ class Supervisor:
         self.nonce: str = request["nonce"]
         job = request["job"]
         options = request.get("options", {})
-        self.files: dict[str, str] = job["files"]
         self.tests: dict[str, str] = job["tests"]
+        self.modules: list[str] = [str(m) for m in job.get("modules", [])]
+        self.agent = str(options.get("agent", "assessor-agent"))
+        self.connect_timeout_s = float(options.get("connect_timeout_s", 10.0))
         self.select: list[str] = list(job.get("select", []))
         self.wall_s = float(options.get("wall_s", 30.0))
         self.workdir = Path(options.get("workdir", "/tmp/job"))  # noqa: S108 - private tmpfs
@@ -65,15 +67,13 @@ class Supervisor:
         self.flags: list[dict] = []
         self.timed_out = False
 
-    def prepare(self) -> dict[str, str]:
-        """Write the candidate's files and the tests into separate folders."""
-        for name in ("solution", "tests", "tmp", "home", "run"):
+    def prepare(self) -> None:
+        """Write the tests (read-only) and pytest's empty configuration."""
+        for name in ("tests", "tmp", "home", "run"):
             (self.workdir / name).mkdir(parents=True, exist_ok=True)
-        write_tree(self.workdir / "solution", self.files)
-        digests = write_tree(self.workdir / "tests", self.tests)
+        write_tree(self.workdir / "tests", self.tests)
         (self.workdir / "pytest.ini").write_text("[pytest]\n")
         freeze_tree(self.workdir / "tests")
-        return digests
 
     def child_command(self, events_fd: int) -> list[str]:
         """Return the command line of the pytest child (it never carries the nonce)."""
@@ -91,6 +91,12 @@ class Supervisor:
             str(events_fd),
             "--workdir",
             str(self.workdir),
+            "--agent",
+            self.agent,
+            "--modules",
+            ",".join(self.modules),
+            "--connect-timeout",
+            str(self.connect_timeout_s),
             "--",
             *self.select,
         ]
@@ -109,7 +115,7 @@ class Supervisor:
 
     def run(self) -> dict:
         """Run the child to its end (or the deadline) and return the record's payload."""
-        digests = self.prepare()
+        self.prepare()
         ledger = Ledger(set(self.tests))
         read_fd, write_fd = os.pipe()
         started = time.monotonic()
@@ -127,7 +133,7 @@ class Supervisor:
         self._pump(child, read_fd, ledger, deadline=started + self.wall_s)
         self._reap(child)
         os.close(read_fd)
-        return self._payload(child, ledger, digests, time.monotonic() - started)
+        return self._payload(child, ledger, time.monotonic() - started)
 
     def _pump(self, child: subprocess.Popen, read_fd: int, ledger: Ledger, deadline: float) -> None:
         wake_r, wake_w = os.pipe()
@@ -201,9 +207,7 @@ class Supervisor:
                 return
             time.sleep(0.005)
 
-    def _payload(
-        self, child: subprocess.Popen, ledger: Ledger, digests: dict, elapsed: float
-    ) -> dict:
+    def _payload(self, child: subprocess.Popen, ledger: Ledger, elapsed: float) -> dict:
         code = child.returncode
         signal_number = -code if code is not None and code < 0 else None
         if self.timed_out:
@@ -214,32 +218,16 @@ class Supervisor:
             ending = f"the test process exited with code {code} before the session finished"
         else:
             ending = None
-        changed = changed_files(self.workdir / "tests", digests)
         flags = list(self.flags)
-        for rel in changed:
-            flags.append(
-                {
-                    "code": "tests_tampered",
-                    "message": "a test file was modified during the run",
-                    "path": rel,
-                    "line": None,
-                }
-            )
-        for message in ledger.tamper:
-            flags.append({"code": "runtime_tamper", "message": message, "path": None, "line": None})
         for message in ledger.violations:
             flags.append({"code": "forged_events", "message": message, "path": None, "line": None})
-        tests = ledger.final_tests(ending)
-        if changed:
-            for test in tests:
-                if test["outcome"] == "passed":
-                    test["outcome"] = "error"
-                    test["message"] = cap(
-                        "test files were modified during the run: " + ", ".join(changed)
-                    )
+        for message in ledger.candidate.get("violations", []):
+            flags.append(
+                {"code": "candidate_protocol", "message": message, "path": None, "line": None}
+            )
         return {
             "version": PROTOCOL_VERSION,
-            "tests": tests,
+            "tests": ledger.final_tests(ending),
             "collection_errors": ledger.collection_errors,
             "child": {
                 "exit_code": code if signal_number is None else None,
@@ -250,6 +238,7 @@ class Supervisor:
                 "ending": ending,
                 "elapsed_s": round(elapsed, 6),
             },
+            "candidate": ledger.candidate,
             "flags": flags,
             "oom": read_oom_counters() if self.read_cgroup else {},
         }

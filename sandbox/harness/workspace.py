@@ -1,4 +1,4 @@
-"""The run's folders on the scratch disk, their integrity, and the cgroup's OOM counters."""
+"""The run's folders on the scratch disk, and the cgroup's OOM counters."""
 
 from __future__ import annotations
 
@@ -28,19 +28,6 @@ def freeze_tree(root: Path) -> None:
     root.chmod(0o555)
 
 
-def changed_files(root: Path, digests: dict[str, str]) -> list[str]:
-    """Return the files under `root` whose content no longer matches `digests`."""
-    changed = []
-    for rel, digest in digests.items():
-        try:
-            current = hashlib.sha256((root / rel).read_bytes()).hexdigest()
-        except OSError:
-            current = None
-        if current != digest:
-            changed.append(rel)
-    return changed
-
-
 def read_oom_counters() -> dict[str, int]:
     """Read this cgroup's OOM-kill and limit-hit counters (cgroup v1 or v2), where visible."""
     counters: dict[str, int] = {}
@@ -58,3 +45,13 @@ def read_oom_counters() -> dict[str, int]:
     with contextlib.suppress(OSError, ValueError):
         counters["failcnt"] = int(Path("/sys/fs/cgroup/memory/memory.failcnt").read_text())
     return counters
+
+
+def module_names(paths: list[str]) -> list[str]:
+    """Return the top-level module names the candidate's files define, sorted."""
+    names = set()
+    for path in paths:
+        head, _, rest = path.partition("/")
+        if rest.endswith(".py") or (not rest and head.endswith(".py")):
+            names.add(head if rest else head[:-3])
+    return sorted(n for n in names if n.isidentifier())

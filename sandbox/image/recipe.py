@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 HARNESS_DIR = PACKAGE_DIR / "harness"
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
-RECIPE_VERSION = "2"  # bump when the image layout changes without the harness changing
+RECIPE_VERSION = "3"  # bump when the image layout changes without the harness changing
 LABEL_HARNESS = "org.assessor.sandbox.harness"
 PYTHON_VERSION = "3.11"
 SITE_DIR = f"/usr/local/lib/python{PYTHON_VERSION}/dist-packages"
@@ -25,6 +25,7 @@ IMAGE_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 HARNESS_COMMAND = ("python3", "-I", "-B", "-m", HARNESS_MODULE)
+AGENT_COMMAND = (*HARNESS_COMMAND, "agent")
 
 
 def harness_files() -> list[Path]:

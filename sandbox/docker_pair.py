@@ -1,0 +1,182 @@
+"""One run on the engine: the candidate's container and the tester's, started, watched, removed.
+
+The candidate's container starts first and holds the only network namespace of the run (no
+interface but loopback); the tester's container joins it, so the two share that loopback and
+nothing else. Both are killed by the host at the deadline and removed in `finally`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+
+from .cgroup import oom_kills
+from .container import create_kwargs
+from .errors import EngineUnavailable
+from .model import Job
+from .output import OutputCollector
+from .verdict import CandidateObservation, Observation
+from .wire import agent_request, new_agent_name, request_line
+
+# Container start, interpreter start-up and the final report, on a busy 2-core host; the
+# supervisor enforces wall_s itself and the host kills at wall_s + this, as the backstop.
+STARTUP_GRACE_S = 5.0
+# How long the supervisor waits after its record, so the host can read the cgroup counters of
+# a live container; the host removes the container as soon as it has read them.
+LINGER_S = 30.0
+log = logging.getLogger(__name__)
+
+
+def _pump_frames(sock, collector: OutputCollector) -> None:
+    """Demultiplex the attach stream into the collector until EOF or the cap."""
+    from docker.utils.socket import frames_iter
+
+    try:
+        for stream, data in frames_iter(sock, tty=False):
+            if not collector.feed(stream, data):
+                return
+    except (OSError, ValueError):
+        pass  # the host hung up (deadline, cap or end of run)
+    finally:
+        collector.close()
+
+
+class Box:
+    """One container of a run: created, attached before start, fed one line, then removed."""
+
+    def __init__(self, api, kwargs: dict, collector: OutputCollector) -> None:
+        self.api = api
+        kwargs["host_config"] = api.create_host_config(**kwargs["host_config"])
+        self.id = api.create_container(**kwargs)["Id"]
+        self.collector = collector
+        self.sock = self.raw = self.reader = None
+
+    def attach(self) -> None:
+        """Attach to stdin/stdout/stderr before start, so not a byte of output is missed."""
+        self.sock = self.api.attach_socket(
+            self.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        )
+        self.raw = getattr(self.sock, "_sock", self.sock)
+        self.raw.settimeout(None)
+        self.reader = threading.Thread(
+            target=_pump_frames, args=(self.sock, self.collector), daemon=True
+        )
+        self.reader.start()
+
+    def start(self, line: bytes) -> None:
+        """Start the container and hand it its request on stdin."""
+        self.api.start(self.id)
+        try:
+            self.raw.sendall(line)
+        except OSError as exc:  # nothing of the candidate has run yet: the run may be retried
+            raise EngineUnavailable(f"could not send the job to the container: {exc}") from exc
+
+    def kill(self) -> None:
+        """Kill the container now (a flood or the deadline); it is removed later."""
+        import docker
+
+        with contextlib.suppress(docker.errors.APIError):
+            self.api.kill(self.id)
+
+    def inspect(self) -> tuple[dict, list[str]]:
+        """Return the engine's state and the OOM evidence, while the container still exists."""
+        kills = oom_kills(self.id)
+        state = self.api.inspect_container(self.id).get("State") or {}
+        evidence = [f"memory cgroup oom_kill={kills}"] if kills else []
+        if state.get("OOMKilled"):
+            evidence.append("engine State.OOMKilled")
+        return state, evidence
+
+    def close(self) -> None:
+        """Hang up, then remove the container (left to the orphan sweep if the engine refuses)."""
+        import docker
+
+        if self.raw is not None:
+            # Hang up first: past the output cap nobody reads the stream, and the engine would
+            # block on it and never finish removing the container.
+            with contextlib.suppress(OSError):
+                self.raw.shutdown(socket.SHUT_RDWR)
+            if self.reader is not None:
+                # Only then close: the reader polls the descriptor by number, and a number
+                # closed under it may be reused by the next API connection.
+                self.reader.join(timeout=5)
+            self.sock.close()
+            self.raw.close()
+        try:
+            self.api.remove_container(self.id, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            log.warning("could not remove sandbox container %s: %s", self.id[:12], exc)
+
+
+def run_pair(api, job: Job, image: str, nonce: str, labels: dict[str, str]) -> Observation:
+    """Run `job` in a candidate container and a tester container; return what the host saw."""
+    limits = job.limits
+    agent = new_agent_name()
+    boxes: list[Box] = []
+    try:
+        candidate = Box(
+            api, create_kwargs(image, limits, labels), OutputCollector(limits.output_kb, None)
+        )
+        boxes.append(candidate)
+        tester = Box(
+            api,
+            create_kwargs(image, limits, labels, join=candidate.id),
+            OutputCollector(limits.output_kb, nonce),
+        )
+        boxes.append(tester)
+        candidate.attach()
+        tester.attach()
+        candidate.start(agent_request(job, agent=agent, linger_s=LINGER_S))
+        tester.start(
+            request_line(job, nonce, agent=agent, reap="namespace", linger_s=LINGER_S, cgroup=True)
+        )
+        started = time.monotonic()
+        deadline_hit = _wait(tester, candidate, started + limits.wall_s + STARTUP_GRACE_S)
+        duration = time.monotonic() - started
+        return _observe(tester, candidate, duration, deadline_hit)
+    finally:
+        for box in reversed(boxes):
+            box.close()
+
+
+def _wait(tester: Box, candidate: Box, deadline: float) -> bool:
+    """Wait for the tester's record (or end, or cap); return whether the deadline hit first.
+
+    A candidate over its output cap is killed at once: the tests then see its process gone and
+    finish quickly, instead of waiting on a writer nobody reads.
+    """
+    killed = False
+    while not tester.collector.done.wait(timeout=min(0.05, max(deadline - time.monotonic(), 0))):
+        if candidate.collector.exceeded and not killed:
+            candidate.kill()
+            killed = True
+        if time.monotonic() >= deadline:
+            return True
+    return False
+
+
+def _observe(tester: Box, candidate: Box, duration: float, deadline_hit: bool) -> Observation:
+    state, evidence = tester.inspect()
+    theirs, their_evidence = candidate.inspect()
+    return Observation(
+        stdout=bytes(tester.collector.stdout),
+        stderr=bytes(tester.collector.stderr),
+        duration_s=duration,
+        exit_code=None if state.get("Running", False) else state.get("ExitCode"),
+        deadline_hit=deadline_hit,
+        oom_killed=bool(evidence),
+        output_exceeded=tester.collector.exceeded,
+        evidence=evidence,
+        candidate=CandidateObservation(
+            output=bytes(candidate.collector.stdout) + bytes(candidate.collector.stderr),
+            exit_code=None if theirs.get("Running", False) else theirs.get("ExitCode"),
+            oom_killed=bool(their_evidence),
+            output_exceeded=candidate.collector.exceeded,
+            evidence=their_evidence,
+        ),
+    )
