@@ -120,7 +120,7 @@ class Packing:
         theirs = self.codec.their_ref(obj)
         if theirs is not None:
             return self.ext(REF, [YOURS, theirs])
-        return self.ext(REF, [MINE, self.share(obj), self.klass(type(obj))])
+        return self.ext(REF, [MINE, self.share(obj), self.klass(type(obj), by_name=False)])
 
     def share(self, obj: Any) -> int:
         """Put `obj` in the export table (if the policy allows it) and return its ref."""
@@ -129,13 +129,18 @@ class Packing:
         self.shared.append(ref)
         return ref
 
-    def klass(self, cls: type) -> msgpack.ExtType:
-        """Encode a class: a builtin by name, theirs by ref, ours with a descriptor once."""
+    def klass(self, cls: type, *, by_name: bool = True) -> msgpack.ExtType:
+        """Encode a class: a builtin by name, theirs by ref, ours with a descriptor once.
+
+        The class of a handle is never sent by name: the other side needs a mirror of it
+        (a handle on an `object()` is not the other side's `object`).
+        """
         theirs = self.space.mirror_refs.get(cls)
         if theirs is not None:
             return self.ext(CLASS, [YOURS, theirs])
         name = getattr(cls, "__name__", None)
-        if cls.__module__ == "builtins" and getattr(builtins, name or "", None) is cls:
+        builtin = cls.__module__ == "builtins" and getattr(builtins, name or "", None) is cls
+        if by_name and builtin:
             return self.ext(BUILTIN, name)
         ref, _ = self.space.export(cls)
         self.shared.append(ref)
@@ -308,18 +313,16 @@ class Codec:
             raise ProtocolError("an exception with a malformed message")
         args = tuple(args)
         if isinstance(cls, RemoteType):
-            exc = BaseException.__new__(cls)
+            exc = cls.__new__(cls)  # the base's own __new__ (OSError's lays out its fields)
             exc.args = args
             exc._remote_text = text
         else:
             exc = self.policy.local_exception(cls, args)
         if not isinstance(ref, int):
             raise ProtocolError("an exception without its reference")
-        if isinstance(cls, RemoteType):  # only mirrors forward attributes to the original
-            exc._ref = ref
-            self.space.track(exc, ref)
-        else:  # a built-in exception is all args: let the other side forget it at once
-            self.space.released.append((ref, 1))
+        # Sent back, it is the other side's very object again (`info.value is err` holds).
+        exc._ref = ref
+        self.space.track(exc, ref)
         if isinstance(trace, str) and trace:
             exc.__cause__ = RemoteTraceback(trace[:MAX_TEXT])
         return exc

@@ -200,6 +200,11 @@ class RemoteRecord(RemoteObject):
         else:
             RemoteObject.__setattr__(self, name, value)
 
+    @property
+    def __dict__(self) -> dict[str, Any]:
+        """The fields, so `vars(record)` works as on a dataclass instance."""
+        return dict(self._values)
+
     def __eq__(self, other: object) -> bool:
         if not type(self)._eq:
             return self is other

@@ -218,8 +218,11 @@ class TesterPolicy(Policy):
         self.peer = peer
 
     def describe(self, cls: type) -> tuple[dict, list]:
-        # No method names and no module: class names are all the candidate learns of the tests.
-        return describe(cls, methods=False, module="tests")
+        # No method names, and no module for the tests' own classes: their names are all the
+        # candidate learns of the tests. Standard-library classes keep their names, so the
+        # candidate's side can recognise its own (`except sqlite3.IntegrityError`).
+        standard = cls.__module__.partition(".")[0] in sys.stdlib_module_names
+        return describe(cls, methods=False, module=None if standard else "tests")
 
     def builtin(self, cls: type) -> type:
         if issubclass(cls, BaseException) and cls.__name__ in DEMOTED:

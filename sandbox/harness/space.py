@@ -21,6 +21,10 @@ class ProtocolError(Exception):
     """The other side broke the protocol (a reference it was never given, a malformed value)."""
 
 
+class _Keeper:
+    """Lives in the __dict__ of an object that takes no weak references, and dies with it."""
+
+
 class Space:
     """The export table of this side and the handles and mirror classes of the other side."""
 
@@ -92,8 +96,16 @@ class Space:
         return proxy
 
     def track(self, holder: object, ref: int) -> None:
-        """Release one reception of `ref` once `holder` (e.g. a mirrored exception) is collected."""
-        weakref.finalize(holder, self.released.append, (ref, 1))
+        """Release one reception of `ref` once `holder` (e.g. a mirrored exception) is collected.
+
+        Built-in exceptions take no weak references: a keeper in their __dict__ dies with them.
+        """
+        try:
+            weakref.finalize(holder, self.released.append, (ref, 1))
+        except TypeError:
+            keeper = _Keeper()
+            holder.__dict__["_remote_keeper"] = keeper
+            weakref.finalize(keeper, self.released.append, (ref, 1))
 
     def _collected(self, ref: int, counter: list[int]) -> None:
         # Runs from garbage collection, at any point: only record it, never send from here.
