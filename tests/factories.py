@@ -13,7 +13,6 @@ from assessor.models import (
     Attempt,
     AttemptStatus,
     Challenge,
-    ChallengeKind,
     ChallengeVersion,
     Difficulty,
     Role,
@@ -46,7 +45,7 @@ def make_version(
     *,
     manifest: list | None = None,
     files: dict | None = None,
-    kind: ChallengeKind = ChallengeKind.CODE,
+    kind: str = "code",
     meta: dict | None = None,
     skills: list | None = None,
 ) -> ChallengeVersion:

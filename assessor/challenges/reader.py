@@ -14,12 +14,13 @@ from sandbox import SubmissionRefused, check_submission
 from assessor.challenges.spec import (
     DEFAULT_LIMITS,
     DIFFICULTIES,
-    KINDS,
     LIMIT_BOUNDS,
     SKILLS,
     ChallengeSpec,
     RubricCriterion,
 )
+from assessor.kinds.base import ChallengeKindPlugin, FolderParts
+from assessor.kinds.registry import DEFAULT_KIND, find_kind, kind_names
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CRITERION_RE = SLUG_RE
@@ -77,11 +78,11 @@ class _Reader:
     def problem(self, file: str, message: str, field: str | None = None) -> None:
         self.problems.append(Problem(file, message, field))
 
-    def yaml_file(self, name: str, required: bool) -> Any:
+    def yaml_file(self, name: str, required: bool, why: str = "every challenge needs one") -> Any:
         path = self.folder / name
         if not path.is_file():
             if required:
-                self.problem(name, "missing (every challenge needs one)")
+                self.problem(name, f"missing ({why})")
             return None
         try:
             return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -125,20 +126,17 @@ class _Reader:
         if not isinstance(data, dict):
             self.problem(file, "must be a mapping of keys to values")
             return {}
-        for key in sorted(set(data) - KNOWN_KEYS, key=str):
-            self.problem(file, f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})", str(key))
+        meta: dict[str, Any] = {"kind": self._kind(data.get("kind", DEFAULT_KIND))}
+        known = KNOWN_KEYS | meta["kind"].option_keys
+        for key in sorted(set(data) - known, key=str):
+            self.problem(file, f"unknown key (known: {', '.join(sorted(known))})", str(key))
         for key in REQUIRED_KEYS:
             if key not in data:
                 self.problem(file, "is required", key)
-        meta: dict[str, Any] = {}
         title = data.get("title")
         if "title" in data and (not isinstance(title, str) or not title.strip()):
             self.problem(file, "must be a non-empty string", "title")
         meta["title"] = title.strip() if isinstance(title, str) else ""
-        kind = data.get("kind", "code")
-        if kind not in KINDS:
-            self.problem(file, f"must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
-        meta["kind"] = kind
         meta["skills"] = self._skills(data.get("skills"))
         difficulty = data.get("difficulty", "medium")
         if difficulty not in DIFFICULTIES:
@@ -157,6 +155,13 @@ class _Reader:
         meta["limits"] = self._limits(data.get("limits"))
         meta["editable"] = data.get("editable")
         return meta
+
+    def _kind(self, name: Any) -> ChallengeKindPlugin:
+        kind = find_kind(name if isinstance(name, str) else repr(name))
+        if not kind.installed:
+            self.problem("challenge.yaml", f"must be one of {', '.join(kind_names())}, got {name!r}",
+                         "kind")
+        return kind
 
     def _skills(self, skills: Any) -> tuple[str, ...]:
         file = "challenge.yaml"
@@ -258,9 +263,10 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
     for entry in sorted(folder.iterdir()):
         if entry.name not in KNOWN_ENTRIES and not IGNORED.search(entry.name):
             reader.problem(entry.name, f"unexpected entry (known: {', '.join(sorted(KNOWN_ENTRIES))})")
-    meta = reader.metadata(reader.yaml_file("challenge.yaml", required=True))
-    kind = meta.get("kind", "code")
-    code = kind == "code"
+    data = reader.yaml_file("challenge.yaml", required=True)
+    meta = reader.metadata(data)
+    kind: ChallengeKindPlugin = meta.get("kind") or find_kind(DEFAULT_KIND)
+    rules = kind.folder
     statement_path = folder / "statement.md"
     statement = ""
     if not statement_path.is_file():
@@ -270,8 +276,8 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         if not statement.strip():
             reader.problem("statement.md", "is empty")
     starter = reader.tree("starter", required=True)
-    solution = reader.tree("solution", required=code)
-    tests = reader.tree("tests", required=code)
+    solution = reader.tree("solution", required=rules.solution)
+    tests = reader.tree("tests", required=rules.tests)
     wrong: dict[str, dict[str, str]] = {}
     wrong_root = folder / "wrong"
     if wrong_root.is_dir():
@@ -279,39 +285,24 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
             wrong[sub.name] = reader.tree(f"wrong/{sub.name}", required=True)
         for stray in sorted(p for p in wrong_root.iterdir() if p.is_file()):
             reader.problem(f"wrong/{stray.name}", "each wrong solution must be a folder")
-    elif code:
-        reader.problem("wrong/", "missing: a code challenge needs at least one known-wrong solution")
+    elif rules.wrong:
+        reader.problem("wrong/", f"missing: a {kind.description} challenge needs at least one "
+                                 "known-wrong solution")
     editable = reader.editable(meta.get("editable"), starter)
-    if code:
-        _check_tests(reader, tests)
-        for name, files in [("solution", solution), *[(f"wrong/{n}", f) for n, f in wrong.items()]]:
-            for path in files:
-                if path not in editable and files[path] != starter.get(path):
-                    reader.problem(f"{name}/{path}", "is not an editable file of the challenge")
-    rubric = reader.rubric(reader.yaml_file("rubric.yaml", required=kind == "design"))
+    options = kind.read_options(data if isinstance(data, dict) else {}, starter, reader.problem)
+    kind.check_folder(FolderParts(starter, solution, wrong, tests, editable), reader.problem)
+    rubric = reader.rubric(reader.yaml_file("rubric.yaml", required=rules.rubric,
+                                            why=f"a {kind.description} challenge needs one"))
     _check_submission_policy(reader, starter, editable)
     if reader.problems:
         raise ChallengeFormatError(folder, reader.problems)
     return ChallengeSpec(
-        slug=folder.name, title=meta["title"], kind=kind, skills=meta["skills"],
+        slug=folder.name, title=meta["title"], kind=kind.name, skills=meta["skills"],
         difficulty=meta["difficulty"], minutes=meta["minutes"], editable=editable,
         limits=meta["limits"], summary=meta["summary"], statement=statement, starter=starter,
-        solution=solution, wrong=wrong, tests=tests, rubric=rubric,
+        solution=solution, wrong=wrong, tests=tests, rubric=rubric, options=options,
         content_hash=content_hash(folder),
     )
-
-
-def _check_tests(reader: _Reader, tests: dict[str, str]) -> None:
-    for visibility in ("public", "hidden"):
-        if not any(p.startswith(f"{visibility}/") and p.endswith(".py") for p in tests):
-            reader.problem(f"tests/{visibility}/", "holds no test file")
-    for path in tests:
-        top = path.split("/", 1)[0]
-        if top not in ("public", "hidden") or "/" not in path:
-            reader.problem(f"tests/{path}", "tests live under tests/public/ or tests/hidden/")
-        if path.rsplit("/", 1)[-1] == "conftest.py":
-            reader.problem(f"tests/{path}", "conftest.py is not run by the sandbox; inline the "
-                                            "fixtures in the test files")
 
 
 def _check_submission_policy(reader: _Reader, starter: dict[str, str], editable) -> None:

@@ -25,7 +25,6 @@ SKILLS: dict[str, str] = {
     "system-design": "architecture, trade-offs, scaling, failure modes",
     "observability": "logging, metrics, tracing, alerting",
 }
-KINDS = ("code", "design")
 DIFFICULTIES = ("easy", "medium", "hard")
 # Platform defaults for one grading run; challenge.yaml may lower or raise them within bounds.
 DEFAULT_LIMITS = {"timeout_s": 30, "memory_mb": 256, "cpus": 1.0, "pids": 64, "output_kb": 256}
@@ -69,10 +68,7 @@ class ChallengeSpec:
     tests: Mapping[str, str]
     rubric: tuple[RubricCriterion, ...]
     content_hash: str
-
-    @property
-    def has_tests(self) -> bool:
-        return any(p.endswith(".py") for p in self.tests)
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the kind's own fields
 
     def meta(self) -> dict[str, Any]:
         """Return the metadata stored with a catalog version."""
@@ -80,4 +76,5 @@ class ChallengeSpec:
             "editable": list(self.editable),
             "limits": dict(self.limits),
             "summary": self.summary,
+            "options": dict(self.options),
         }

@@ -14,11 +14,11 @@ from sqlalchemy import select
 import sandbox
 from assessor import jobs
 from assessor.challenges import ChallengeFormatError, read_challenge
-from assessor.challenges.validate import Report, reference_manifest, run_variant, validate
+from assessor.challenges.validate import Report, validate
 from assessor.extensions import db
+from assessor.kinds import KindError, Material, get_kind
 from assessor.models import Challenge
 from assessor.services import catalog
-from assessor.services.scoring import score_result
 
 PATHS = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path)
@@ -155,7 +155,7 @@ def list_command() -> None:
         version = challenge.current_version
         state = "retired" if challenge.retired else "active"
         click.echo(
-            f"{challenge.slug:<36} {version.kind.value if version else '-':<7} "
+            f"{challenge.slug:<36} {version.kind if version else '-':<9} "
             f"{version.content_hash[:12] if version else '-':<13} {state}"
         )
 
@@ -186,12 +186,17 @@ def grade_command(
         sandbox.check_submission(files, spec.editable)
     except sandbox.SubmissionRefused as exc:
         raise click.ClickException("submission refused:\n  " + "\n  ".join(exc.problems)) from exc
+    kind = get_kind(spec.kind)
+    job = kind.build_job(Material.of_spec(spec), files, which="all", image=_image())
+    if job is None:
+        raise click.ClickException(f"{spec.slug} is a {kind.description} challenge: nothing runs")
     backend = jobs.queue().backend
-    ref, manifest = reference_manifest(spec, backend, _image())
-    if ref.status is not sandbox.RunStatus.COMPLETED or not manifest:
-        raise click.ClickException(f"the reference run failed: {ref.detail}")
-    result = run_variant(spec, files, backend, _image())
-    card = score_result(
+    try:
+        manifest = kind.trusted_manifest(spec, backend, _image())
+    except KindError as exc:
+        raise click.ClickException(f"the reference run failed: {exc}") from exc
+    result = sandbox.run(job, backend)
+    card = kind.score(
         manifest,
         result,
         visibilities=("public",) if public_only else ("public", "hidden"),

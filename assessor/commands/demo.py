@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from assessor.extensions import db
-from assessor.models import Assessment, Challenge, ChallengeKind, Role, User
+from assessor.models import Assessment, Challenge, Role, User
 from assessor.services import assessments, attempts, finalization, invitations
 from assessor.services import users as user_service
 
@@ -97,8 +97,8 @@ def _submitted_attempt(assessment: Assessment, actor_id: int) -> str:
         if wrong and not imperfect:
             # One imperfect answer makes the demo report worth reading.
             files, imperfect = dict(next(iter(wrong.values()))), True
-        if version.kind is ChallengeKind.DESIGN:
-            files = files or dict(version.files.get("starter", {}))
+        # Without a reference solution (a design may have none), submit the starter as it is.
+        files = files or dict(version.files.get("starter", {}))
         editable = attempts.editable_paths(item)
         files = {p: t for p, t in files.items() if p in editable}
         if files:

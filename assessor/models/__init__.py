@@ -8,7 +8,7 @@ from assessor.models.assessments import (
 )
 from assessor.models.attempts import Attempt, AttemptEvent, AttemptStatus, Draft, DraftSnapshot
 from assessor.models.audit import AuditEvent
-from assessor.models.challenges import Challenge, ChallengeKind, ChallengeVersion, Difficulty
+from assessor.models.challenges import Challenge, ChallengeVersion, Difficulty
 from assessor.models.reviews import Decision, Review
 from assessor.models.submissions import Submission, SubmissionKind, SubmissionStatus, TestResult
 from assessor.models.types import utcnow
@@ -24,7 +24,6 @@ __all__ = [
     "AttemptStatus",
     "AuditEvent",
     "Challenge",
-    "ChallengeKind",
     "ChallengeVersion",
     "Decision",
     "Difficulty",

@@ -7,15 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from assessor.extensions import db
+from assessor.kinds import ChallengeKindPlugin, Material, find_kind, get_kind
 from assessor.models.types import UTCDateTime, str_enum, utcnow
-
-
-class ChallengeKind(enum.StrEnum):
-    CODE = "code"
-    DESIGN = "design"
 
 
 class Difficulty(enum.StrEnum):
@@ -61,7 +57,9 @@ class ChallengeVersion(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[ChallengeKind] = mapped_column(str_enum(ChallengeKind, "challenge_kind"))
+    # A kind's name in the registry (assessor.kinds), not a database enum: installing a kind
+    # plugin needs no migration, and a row whose plugin is gone still loads.
+    kind: Mapped[str] = mapped_column(String(40))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     difficulty: Mapped[Difficulty] = mapped_column(str_enum(Difficulty, "difficulty"))
     minutes: Mapped[int]
@@ -79,6 +77,21 @@ class ChallengeVersion(db.Model):
     challenge: Mapped[Challenge] = relationship(
         back_populates="versions", foreign_keys=[challenge_id]
     )
+
+    @validates("kind")
+    def _installed_kind(self, _key: str, name: str) -> str:
+        get_kind(name)  # raises KindNotInstalled: a new version is only stored for a known kind
+        return name
+
+    @property
+    def kind_plugin(self) -> ChallengeKindPlugin:
+        """Return this version's kind, or a stand-in saying it is not installed."""
+        return find_kind(self.kind)
+
+    @property
+    def material(self) -> Material:
+        """Return what a sandbox run of this version is built from."""
+        return Material.of_version(self)
 
     @property
     def editable(self) -> list[str]:

@@ -15,7 +15,6 @@ from assessor.models import (
     Attempt,
     AttemptEvent,
     AttemptStatus,
-    ChallengeKind,
     Draft,
     DraftSnapshot,
     Submission,
@@ -75,7 +74,7 @@ class Landing:
     description: str
     duration_minutes: int
     extra_minutes: int
-    challenges: list[tuple[str, str]]  # (title, kind)
+    challenges: list[tuple[str, str]]  # (title, the kind's label for candidates)
     status: str
     expires_at: datetime
     deadline_at: datetime | None
@@ -96,6 +95,9 @@ class WorkspaceItem:
     id: int
     title: str
     kind: str
+    label: str  # what the candidate is told they write: "code", "written answer", ...
+    editor: str  # the editor mode: "code" or "markdown"
+    runnable: bool  # whether the candidate can run the public tests
     statement: str  # Markdown; the web layer renders and sanitizes it
     summary: str
     files: list[WorkspaceFile]
@@ -139,7 +141,7 @@ def landing(attempt_id: int) -> Landing:
         description=assessment.description,
         duration_minutes=assessment.duration_minutes,
         extra_minutes=attempt.extra_minutes,
-        challenges=[(i.version.title, i.version.kind.value) for i in assessment.items],
+        challenges=[(i.version.title, i.version.kind_plugin.label) for i in assessment.items],
         status=attempt.status.value,
         expires_at=attempt.expires_at,
         deadline_at=attempt.deadline_at,
@@ -196,6 +198,7 @@ def workspace(attempt_id: int) -> Workspace:
     items = []
     for item in attempt.assessment.items:
         version, draft = item.version, drafts.get(item.id)
+        kind = version.kind_plugin
         starter = version.files.get("starter", {})
         editable = editable_paths(item)
         saved = draft.files if draft else {}
@@ -207,18 +210,19 @@ def workspace(attempt_id: int) -> Workspace:
             for p, t in sorted(starter.items())
             if p not in editable
         ]
-        if version.kind is ChallengeKind.CODE:
-            # Only tests under public/ may leave the server: hidden/ holds the scored suite.
-            files += [
-                WorkspaceFile(f"tests/{p}", t, False, _language(p))
-                for p, t in sorted(version.files.get("tests", {}).items())
-                if p.startswith("public/")
-            ]
+        # Only the kind's public test set may leave the server: hidden/ holds the scored suite.
+        files += [
+            WorkspaceFile(f"tests/{p}", t, False, _language(p))
+            for p, t in sorted(kind.test_files(version.material, "public").items())
+        ]
         items.append(
             WorkspaceItem(
                 id=item.id,
                 title=version.title,
-                kind=version.kind.value,
+                kind=version.kind,
+                label=kind.label,
+                editor=kind.editor,
+                runnable=kind.runnable,
                 statement=version.statement,
                 summary=str(version.meta.get("summary") or ""),
                 files=files,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 import sandbox
 from assessor.challenges import ChallengeFormatError, ChallengeSpec, read_challenge
-from assessor.challenges.validate import reference_manifest
 from assessor.extensions import db
-from assessor.models import Challenge, ChallengeKind, ChallengeVersion, Difficulty, utcnow
+from assessor.kinds import ReferenceFailed, get_kind
+from assessor.models import Challenge, ChallengeVersion, Difficulty, utcnow
 from assessor.services import audit
 
 
@@ -64,7 +64,7 @@ def store_version(
         challenge_id=challenge.id,
         content_hash=spec.content_hash,
         title=spec.title,
-        kind=ChallengeKind(spec.kind),
+        kind=spec.kind,
         skills=list(spec.skills),
         difficulty=Difficulty(spec.difficulty),
         minutes=spec.minutes,
@@ -106,17 +106,10 @@ def sync_folder(
     existing = find_version(spec.slug, spec.content_hash)
     if existing is not None:
         return store_version(spec, existing.manifest, actor_id=actor_id)
-    manifest: list[dict] = []
-    if spec.kind == "code" and spec.has_tests:
-        result, manifest = reference_manifest(spec, backend, image)
-        failed = [t.id for t in result.tests if t.outcome is not sandbox.Outcome.PASSED]
-        if result.status is not sandbox.RunStatus.COMPLETED or failed or not manifest:
-            detail = (
-                result.detail
-                if result.status is not sandbox.RunStatus.COMPLETED
-                else f"reference fails {', '.join(failed) or 'to collect any test'}"
-            )
-            return SyncOutcome(spec.slug, "reference_failed", detail=detail)
+    try:
+        manifest = get_kind(spec.kind).trusted_manifest(spec, backend, image)
+    except ReferenceFailed as exc:
+        return SyncOutcome(spec.slug, "reference_failed", detail=str(exc))
     return store_version(spec, manifest, actor_id=actor_id)
 
 

@@ -16,8 +16,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 
 import sandbox
-from assessor.challenges.runs import make_job
 from assessor.extensions import db
+from assessor.kinds import ChallengeKindPlugin, KindError, NotRunnable
 from assessor.models import (
     AssessmentItem,
     ChallengeVersion,
@@ -27,7 +27,6 @@ from assessor.models import (
     TestResult,
     utcnow,
 )
-from assessor.services.scoring import score_result
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,7 @@ class Claim:
     manifest: list
     kind: SubmissionKind
     candidate: dict  # the editable files only: review flags concern what the candidate wrote
+    challenge_kind: ChallengeKindPlugin
 
 
 def worker_id() -> str:
@@ -107,26 +107,27 @@ def claim(
         db.session.rollback()
         return None
     kind = submission.kind
-    starter = version.files.get("starter", {})
+    challenge_kind = version.kind_plugin
     editable = set(version.editable)
-    tests = version.files.get("tests", {})
     manifest = version.manifest
+    which = "all"
     if kind is SubmissionKind.RUN:
         # A run's output goes back to the candidate: hidden tests must not even be in the
         # container, or code could read and print them.
-        tests = {p: t for p, t in tests.items() if p.startswith("public/")}
+        which = "public"
         manifest = [e for e in manifest if e["visibility"] == "public"]
     candidate = {p: t for p, t in submission.files.items() if p in editable}
-    job = make_job(
-        starter=starter,
-        candidate=candidate,
-        tests=tests,
-        expected=tuple(e["id"] for e in manifest),
-        limits=limits,
+    job = challenge_kind.build_job(
+        version.material,
+        candidate,
+        which=which,
         image=image,
+        expected=tuple(e["id"] for e in manifest),
     )
+    if job is None:
+        raise NotRunnable(f"a {challenge_kind.description} challenge is not run in the sandbox")
     db.session.commit()
-    return Claim(submission_id, token, tries, job, manifest, kind, candidate)
+    return Claim(submission_id, token, tries, job, manifest, kind, candidate, challenge_kind)
 
 
 def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus | None:
@@ -137,7 +138,7 @@ def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus |
         release(claim_, f"waiting for the grading infrastructure: {result.detail}")
         raise GradingRetry(claim_.submission_id, result.detail, claim_.tries)
     trusted = set(claim_.job.files) - set(claim_.candidate)
-    card = score_result(claim_.manifest, result, trusted_paths=trusted)
+    card = claim_.challenge_kind.score(claim_.manifest, result, trusted_paths=trusted)
     return store(claim_, result, card)
 
 
@@ -240,7 +241,8 @@ def grade(
     """Grade a submission once; a graded or leased submission is left alone."""
     try:
         claim_ = claim(submission_id, image, lease_margin_s=lease_margin_s)
-    except sandbox.InvalidJob as exc:
+    except (sandbox.InvalidJob, KindError) as exc:
+        # A bad job or a kind this worker lacks will not heal by retrying: say why, once.
         db.session.rollback()
         fail(submission_id, f"cannot build the grading job: {exc}")
         return SubmissionStatus.ERROR

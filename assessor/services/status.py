@@ -7,10 +7,21 @@ from typing import Any
 from sqlalchemy import func, select
 
 from assessor.extensions import db
-from assessor.models import Attempt, Submission, SubmissionKind, SubmissionStatus
+from assessor.kinds import Scoring
+from assessor.models import AssessmentItem, Attempt, Submission, SubmissionKind, SubmissionStatus
 from assessor.services.submissions import final_submission
 
 DONE = (SubmissionStatus.GRADED, SubmissionStatus.ERROR)
+# All a candidate reads about a final submission: its state, in words. The run's detail, exit
+# code, output, timing and counts all describe the hidden tests, so none of it leaves the server.
+FINAL_NOTES = {
+    SubmissionStatus.QUEUED: "received, waiting to be graded",
+    SubmissionStatus.RUNNING: "being graded",
+    SubmissionStatus.GRADED: "graded",
+    SubmissionStatus.ERROR: "received; your interviewer will review it",
+}
+WAITING_NOTE = "received, waiting for the grading service"
+REVIEW_NOTE = "received for review"
 
 
 def queue_position(submission: Submission) -> int | None:
@@ -24,8 +35,30 @@ def queue_position(submission: Submission) -> int | None:
     )
 
 
+def final_note(submission: Submission) -> str:
+    """Say where a final submission stands in a sentence that reveals nothing of its tests."""
+    item = db.session.get(AssessmentItem, submission.item_id)
+    if item.version.kind_plugin.scoring is Scoring.MANUAL:
+        return REVIEW_NOTE
+    if submission.status is SubmissionStatus.QUEUED and submission.error:
+        return WAITING_NOTE  # handed back after an infrastructure failure; it will be retried
+    return FINAL_NOTES[submission.status]
+
+
 def submission_status(submission: Submission, *, for_candidate: bool) -> dict[str, Any]:
     """Describe a submission's grading state; candidates never see hidden tests or scores."""
+    if for_candidate and submission.kind is SubmissionKind.FINAL:
+        # Built from an allow-list, so a field added below for staff never reaches a candidate.
+        return {
+            "id": submission.id,
+            "item_id": submission.item_id,
+            "kind": submission.kind.value,
+            "status": submission.status.value,
+            "done": submission.status in DONE,
+            "queue_position": queue_position(submission),
+            "detail": final_note(submission),
+            "created_at": submission.created_at.isoformat(),
+        }
     data: dict[str, Any] = {
         "id": submission.id,
         "item_id": submission.item_id,
@@ -38,8 +71,7 @@ def submission_status(submission: Submission, *, for_candidate: bool) -> dict[st
         "created_at": submission.created_at.isoformat(),
         "finished_at": submission.finished_at.isoformat() if submission.finished_at else None,
     }
-    show_results = not for_candidate or submission.kind is SubmissionKind.RUN
-    if show_results and submission.status is SubmissionStatus.GRADED:
+    if submission.status is SubmissionStatus.GRADED:
         visible = [r for r in submission.results if not for_candidate or r.visibility == "public"]
         data.update(
             outcome=submission.outcome,
@@ -76,7 +108,8 @@ def attempt_status(attempt: Attempt, *, for_candidate: bool) -> dict[str, Any]:
             {
                 "item_id": item.id,
                 "title": item.version.title,
-                "kind": item.version.kind.value,
+                "kind": item.version.kind,
+                "label": item.version.kind_plugin.label,
                 "weight": item.weight,
                 "final": submission_status(final, for_candidate=for_candidate) if final else None,
             }

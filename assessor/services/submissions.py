@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 import sandbox
 from assessor.extensions import db
+from assessor.kinds import Scoring
 from assessor.models import (
     AssessmentItem,
     Attempt,
-    ChallengeKind,
     Draft,
     Submission,
     SubmissionKind,
@@ -68,8 +68,10 @@ def request_run(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Subm
     attempt = load_attempt(attempt_id, lock=True)
     ensure_open(attempt)
     item = item_of(attempt, item_id)
-    if item.version.kind is not ChallengeKind.CODE:
-        raise DomainError("This challenge has no tests to run.")
+    kind = item.version.kind_plugin
+    if not kind.runnable:
+        reason = "" if kind.installed else f" ({kind.label})"
+        raise DomainError(f"This challenge has no tests to run{reason}.")
     busy = db.session.scalar(
         select(Submission.id).where(
             Submission.attempt_id == attempt.id,
@@ -120,18 +122,19 @@ def create_final(attempt: Attempt, item: AssessmentItem) -> tuple[Submission, bo
     files = {path: starter.get(path, "") for path in editable}
     if draft is not None:
         files.update({p: t for p, t in draft.files.items() if p in editable})
-    design = item.version.kind is ChallengeKind.DESIGN
+    manual = item.version.kind_plugin.scoring is Scoring.MANUAL
     submission = Submission(
         attempt_id=attempt.id,
         item_id=item.id,
         kind=SubmissionKind.FINAL,
         files=files,
         draft_revision=draft.revision if draft else None,
-        # A design answer has no tests: it waits for a reviewer's rubric, not for a worker.
-        status=SubmissionStatus.GRADED if design else SubmissionStatus.QUEUED,
-        enqueued_at=None if design else utcnow(),
-        finished_at=utcnow() if design else None,
-        outcome="manual_review" if design else None,
+        # An answer a reviewer scores by rubric has nothing to run: it waits for a reviewer,
+        # not for a worker.
+        status=SubmissionStatus.GRADED if manual else SubmissionStatus.QUEUED,
+        enqueued_at=None if manual else utcnow(),
+        finished_at=utcnow() if manual else None,
+        outcome="manual_review" if manual else None,
     )
     db.session.add(submission)
     try:

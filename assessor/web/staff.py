@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from assessor.extensions import db
-from assessor.models import Assessment, Attempt, AttemptStatus, ChallengeKind
+from assessor.models import Assessment, Attempt, AttemptStatus
 from assessor.services.permissions import Permission, can
 from assessor.services.progress import assessment_progress, score_histogram, staff_home
 from assessor.services.reports import attempt_report
@@ -61,7 +61,6 @@ def attempt(attempt_id: int):
     return render_template(
         "staff/report.html",
         report=attempt_report(found.id),
-        design=ChallengeKind.DESIGN,
         code_html=code_html,
         diff_html=diff_html,
         render_markdown=render_markdown,

@@ -152,14 +152,15 @@ class Workspace {
     });
     const tabs = entry.files.map((f) => ({ id: f.path, label: f.path, note: f.editable && !entry.submitted ? "" : "read-only" }));
     renderTabs(this.el.fileTabs, tabs, entry.path, (path) => this.showFile(path), "editor");
-    const design = entry.kind === "design";
-    this.el.modeTabs.hidden = !design;
-    if (design) {
+    // The kind chooses the editor: a Markdown answer gets a Write/Preview switch.
+    const markdown = entry.editor === "markdown";
+    this.el.modeTabs.hidden = !markdown;
+    if (markdown) {
       renderTabs(this.el.modeTabs, [{ id: "write", label: "Write" }, { id: "preview", label: "Preview" }],
         entry.mode, (mode) => this.setMode(mode), "preview");
     }
     this.showFile(entry.path);
-    this.setMode(design ? entry.mode : "write");
+    this.setMode(markdown ? entry.mode : "write");
     this.runner.show(itemId);
     this.renderButtons();
   }
@@ -324,7 +325,7 @@ class Workspace {
   renderButtons() {
     const entry = this.current;
     const locked = entry.submitted || this.ended;
-    this.el.run.hidden = entry.kind !== "code";
+    this.el.run.hidden = !entry.runnable;
     this.el.run.disabled = locked || this.runner.busy;
     this.el.run.textContent = this.runner.busy ? "Running…" : "Run tests";
     this.el.submit.disabled = locked;
@@ -337,7 +338,7 @@ class Workspace {
 
   runTests() {
     const entry = this.current;
-    if (entry.kind !== "code" || entry.submitted || this.ended) return;
+    if (!entry.runnable || entry.submitted || this.ended) return;
     entry.saver.flush();
     this.runner.run(entry.id, this.editableFiles(entry));
   }

@@ -7,7 +7,6 @@ from assessor.extensions import db
 from assessor.models import (
     AttemptEvent,
     AttemptStatus,
-    ChallengeKind,
     Draft,
     DraftSnapshot,
     Submission,
@@ -44,7 +43,7 @@ def code_version():
 
 def design_version():
     return make_version(
-        kind=ChallengeKind.DESIGN,
+        kind="design",
         files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
         meta={"editable": ["answer.md"]},
         manifest=[],
@@ -86,7 +85,7 @@ def test_landing_describes_the_assessment_and_what_is_recorded(invited):
     db.session.commit()
     info = attempts.landing(invited.id)
     assert (info.duration_minutes, info.extra_minutes) == (45, 15)
-    assert [kind for _, kind in info.challenges] == ["code", "design"]
+    assert [label for _, label in info.challenges] == ["code", "written answer"]
     assert info.status == "invited" and not info.lapsed
     assert any("paste" in line and "never what you pasted" in line for line in info.recorded)
     assert any("focus" in line for line in info.recorded)

@@ -11,7 +11,7 @@ from tests.unit.services.conftest import FIXTURES
 
 
 def test_sync_stores_files_and_trusted_manifest(adder_version):
-    assert adder_version.kind.value == "code"
+    assert adder_version.kind == "code"
     assert set(adder_version.files) == {"starter", "solution", "tests", "wrong"}
     ids = {e["id"]: e for e in adder_version.manifest}
     assert ids["public/test_adder_public.py::test_adds_small_numbers"]["points"] == 2.0

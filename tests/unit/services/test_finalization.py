@@ -6,7 +6,6 @@ from sqlalchemy import select
 from assessor.extensions import db
 from assessor.models import (
     AttemptStatus,
-    ChallengeKind,
     Draft,
     Submission,
     SubmissionKind,
@@ -37,7 +36,7 @@ def queued_ids():
 def started(adder_version):
     design = make_version(
         "design-one",
-        kind=ChallengeKind.DESIGN,
+        kind="design",
         files=DESIGN_FILES,
         meta={"editable": ["answer.md"]},
         manifest=[],

@@ -8,7 +8,6 @@ from assessor.extensions import db
 from assessor.models import (
     AttemptEvent,
     AttemptStatus,
-    ChallengeKind,
     Draft,
     Submission,
     SubmissionKind,
@@ -35,7 +34,7 @@ def attempt(ctx):
     )
     code.statement = STATEMENT
     design = make_version(
-        kind=ChallengeKind.DESIGN,
+        kind="design",
         files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
         meta={"editable": ["answer.md"]},
         manifest=[],

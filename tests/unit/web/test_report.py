@@ -4,7 +4,6 @@ from assessor.extensions import db
 from assessor.models import (
     AttemptEvent,
     AttemptStatus,
-    ChallengeKind,
     Role,
     Submission,
     SubmissionKind,
@@ -23,7 +22,7 @@ def report_attempt(ctx):
     )
     design = make_version(
         "design",
-        kind=ChallengeKind.DESIGN,
+        kind="design",
         manifest=[],
         files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
         meta={"editable": ["answer.md"]},

@@ -1,11 +1,11 @@
-"""The judging rules of validation, fed with hand-made sandbox results."""
+"""The judging rules of runnable kinds' validation, fed with hand-made sandbox results."""
 
 from pathlib import Path
 
 import pytest
 
 from assessor.challenges import read_challenge
-from assessor.challenges.validate import judge
+from assessor.challenges.proof import judge
 from assessor.services.scoring import build_manifest
 from sandbox import Outcome, Result, RunStatus, TestOutcome
 
