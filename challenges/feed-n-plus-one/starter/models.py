@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, String, Table, Text, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.pool import StaticPool
 
 
 class Base(DeclarativeBase):
@@ -55,3 +56,12 @@ class Comment(Base):
     created_at: Mapped[datetime]
 
     post: Mapped[Post] = relationship(back_populates="comments")
+
+
+def session_for(dbapi_connection) -> Session:
+    """Return a fresh Session whose every statement runs on `dbapi_connection` (sqlite3)."""
+    engine = create_engine("sqlite://", creator=lambda: dbapi_connection, poolclass=StaticPool)
+    # Connect now: SQLAlchemy's first-connect set-up (a PRAGMA) is not a statement of feed.py.
+    with engine.connect():
+        pass
+    return Session(engine)
