@@ -1,4 +1,4 @@
-"""Wiki storage (read-only). Tests open the database file and seed it themselves."""
+"""Wiki storage (read-only). Tests open the database with this schema and seed it themselves."""
 
 import sqlite3
 

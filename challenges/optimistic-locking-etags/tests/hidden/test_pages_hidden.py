@@ -7,10 +7,19 @@ import db
 from app import create_app
 
 
+def open_wiki(path):
+    """Open the wiki database in the tester, in autocommit mode, as db.connect does."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.executescript(db.SCHEMA)
+    return conn
+
+
 class Env:
+    """The app over a database of the tester, plus a second connection: another writer."""
+
     def __init__(self, tmp_path):
         self.path = str(tmp_path / "wiki.db")
-        self.conn = db.connect(self.path)
+        self.conn = open_wiki(self.path)
         self.conn.execute("INSERT INTO pages (slug, title, body) VALUES ('faq', 'FAQ', 'v1')")
         self.conn.execute("INSERT INTO pages (slug, title, body, version) VALUES ('guide', 'Guide', 'g7', 7)")
         self.client = create_app(self.conn).test_client()
@@ -44,6 +53,7 @@ def env(tmp_path):
     e = Env(tmp_path)
     yield e
     e.other.close()
+    e.conn.close()
 
 
 @pytest.mark.points(2)

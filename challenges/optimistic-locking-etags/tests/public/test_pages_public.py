@@ -1,14 +1,24 @@
+import sqlite3
+
 import pytest
 
 import db
 from app import create_app
 
 
+def open_wiki(path):
+    """Open the wiki database in the tester, in autocommit mode, as db.connect does."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.executescript(db.SCHEMA)
+    return conn
+
+
 @pytest.fixture
 def client(tmp_path):
-    conn = db.connect(str(tmp_path / "wiki.db"))
+    conn = open_wiki(str(tmp_path / "wiki.db"))
     conn.execute("INSERT INTO pages (slug, title, body) VALUES ('faq', 'FAQ', 'v1')")
-    return create_app(conn).test_client()
+    yield create_app(conn).test_client()
+    conn.close()
 
 
 def test_get_returns_etag(client):
