@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import threading
 import uuid
 from typing import Any
 
@@ -21,9 +22,7 @@ import msgpack
 from .mirrors import RemoteObject, RemoteRecord, RemoteTraceback, RemoteType
 from .space import ProtocolError, Space
 
-(TUPLE, SET, FROZENSET, BIGINT, BYTEARRAY, DATETIME, DATE, TIME, TIMEDELTA, DECIMAL, UUID) = range(
-    1, 12
-)
+TUPLE, SET, FROZENSET, BIGINT, DATETIME, DATE, TIME, TIMEDELTA, DECIMAL, UUID = range(1, 11)
 ODICT, COUNTER, DEQUE = 12, 13, 14
 REF, CLASS, BUILTIN, RECORD, NAMEDTUPLE, ENUM, EXC, RESPONSE = range(20, 28)
 MINE, YOURS = 0, 1  # whose object a reference names, from the sender's point of view
@@ -31,6 +30,9 @@ MAX_TEXT = 64 * 1024
 MAX_INT_BYTES = 64 * 1024
 MAX_DECIMAL = 4096
 MAX_FRAME = 32 * 1024 * 1024
+# Nesting of typed values (tuples in tuples, records in records). Each level recurses through
+# msgpack's C code, which does not check the stack: deeper input must fail, not crash.
+MAX_DEPTH = 64
 NATIVE = (type(None), bool, float, str, bytes, list, dict)
 
 
@@ -64,6 +66,7 @@ class Packing:
         self.shared: list[int] = []
         self.described: set[int] = set()
         self._active: set[int] = set()
+        self._depth = 0
 
     def pack(self, value: Any) -> bytes:
         """Return `value` encoded; non-native values go through `default`."""
@@ -82,7 +85,13 @@ class Packing:
 
     def ext(self, code: int, value: Any) -> msgpack.ExtType:
         """Return an ext of `code` holding `value`, encoded recursively."""
-        return msgpack.ExtType(code, self.pack(value))
+        if self._depth >= MAX_DEPTH - 8:  # the other side would refuse it: fail here, clearly
+            raise ValueError(f"a value nested over {MAX_DEPTH - 8} levels deep cannot be sent")
+        self._depth += 1
+        try:
+            return msgpack.ExtType(code, self.pack(value))
+        finally:
+            self._depth -= 1
 
     def default(self, obj: Any) -> msgpack.ExtType:
         """Encode one value msgpack does not know natively."""
@@ -155,7 +164,6 @@ SIMPLE = {
     tuple: (TUPLE, list),
     set: (SET, list),
     frozenset: (FROZENSET, list),
-    bytearray: (BYTEARRAY, bytes),
     dt.date: (DATE, lambda d: [d.year, d.month, d.day]),
     dt.timedelta: (TIMEDELTA, lambda d: [d.days, d.seconds, d.microseconds]),
     decimal.Decimal: (DECIMAL, str),
@@ -171,6 +179,7 @@ class Codec:
     def __init__(self, space: Space, policy: Any) -> None:
         self.space = space
         self.policy = policy
+        self._local = threading.local()
 
     def their_ref(self, obj: Any) -> int | None:
         """Return the other side's ref when `obj` stands for one of its objects."""
@@ -228,7 +237,14 @@ class Codec:
 
     def ext_hook(self, code: int, data: bytes) -> Any:
         """Decode one typed value."""
-        value = msgpack.unpackb(data, ext_hook=self.ext_hook, **unpack_options())
+        depth = getattr(self._local, "depth", 0)
+        if depth >= MAX_DEPTH:
+            raise ProtocolError(f"values nested over {MAX_DEPTH} levels deep")
+        self._local.depth = depth + 1
+        try:
+            value = msgpack.unpackb(data, ext_hook=self.ext_hook, **unpack_options())
+        finally:
+            self._local.depth = depth
         decode = DECODERS.get(code)
         if decode is not None:
             return decode(value)
@@ -312,17 +328,22 @@ class Codec:
         if not isinstance(text, str) or len(text) > MAX_TEXT:
             raise ProtocolError("an exception with a malformed message")
         args = tuple(args)
+        if not isinstance(ref, int):
+            raise ProtocolError("an exception without its reference")
+        known = self.space.recall(ref, cls)
+        if known is not None:  # the same object as before: `info.value is err` holds
+            self.space.released.append((ref, 1))
+            return known
         if isinstance(cls, RemoteType):
             exc = cls.__new__(cls)  # the base's own __new__ (OSError's lays out its fields)
             exc.args = args
             exc._remote_text = text
         else:
             exc = self.policy.local_exception(cls, args)
-        if not isinstance(ref, int):
-            raise ProtocolError("an exception without its reference")
         # Sent back, it is the other side's very object again (`info.value is err` holds).
         exc._ref = ref
         self.space.track(exc, ref)
+        self.space.remember(ref, exc)
         if isinstance(trace, str) and trace:
             exc.__cause__ = RemoteTraceback(trace[:MAX_TEXT])
         return exc
@@ -350,7 +371,6 @@ DECODERS = {
     SET: set,
     FROZENSET: frozenset,
     BIGINT: _bigint,
-    BYTEARRAY: bytearray,
     DATETIME: lambda v: dt.datetime(*v[:7], tzinfo=_tz(v[7]), fold=v[8]),
     DATE: lambda v: dt.date(*v),
     TIME: lambda v: dt.time(*v[:4], tzinfo=_tz(v[4]), fold=v[5]),

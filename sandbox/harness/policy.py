@@ -212,6 +212,7 @@ class CandidatePolicy(Policy):
 class TesterPolicy(Policy):
     """The tester's side: share only what tests hand over, and never a way into the tester."""
 
+    __test__ = False  # not a pytest test class, despite the name
     refused_modules = UNRESOLVED_MODULES
 
     def __init__(self, peer: Any = None) -> None:

@@ -39,6 +39,7 @@ class Space:
         self._building: set[int] = set()
         self.mirror_refs: dict[type, int] = {}
         self.described: set[int] = set()
+        self._known: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self.released: collections.deque = collections.deque()
 
     # -- this side's objects -------------------------------------------------------------
@@ -114,6 +115,18 @@ class Space:
             if entry is not None and entry[1] is counter:
                 del self._handles[ref]
         self.released.append((ref, counter[0]))
+
+    def remember(self, ref: int, obj: object) -> None:
+        """Remember the local object standing for `ref` while it lives (if it takes weakrefs)."""
+        try:
+            self._known[ref] = obj
+        except TypeError:  # a built-in exception: each reception makes a new one
+            pass
+
+    def recall(self, ref: int, cls: type) -> Any:
+        """Return the live local object for `ref` of class `cls`, or None."""
+        found = self._known.get(ref)
+        return found if type(found) is cls else None
 
     def mirror(self, ref: int, describe: Any) -> type:
         """Return the local class for the other side's class `ref`, building it on first sight.

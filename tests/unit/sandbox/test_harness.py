@@ -1,7 +1,8 @@
-"""The harness itself, run on the host through the fake backend: real pytest, real attacks.
+"""The harness itself, run on the host through the fake backend: real pytest, real bridge.
 
-These attacks live inside the test process, so they need no container: the defences under test
-are the supervisor's validation, the nonce, the captured test sources and the guard.
+The fake backend runs the tester and the candidate's agent as two local processes (no
+isolation): what is tested here is the split itself, the bridge and how a run is classified.
+Container attacks live in tests/integration/sandbox/test_attacks.py.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def test_sys_exit_at_import_never_passes(fake):
 def test_os_exit_at_import_crashes_the_run_never_a_pass(fake):
     result = fake.run(make_job(solution("import os\nos._exit(0)")))
     assert result.status is sandbox.RunStatus.CRASHED
-    assert "before the session finished" in result.detail
+    assert "the candidate's process ended during collection" in result.detail
     assert PASSED not in {t.outcome for t in result.tests}
     assert "hard_exit" in flag_codes(result)
 
@@ -95,25 +96,35 @@ def test_killing_itself_mid_test_is_a_crash(fake):
     )
     result = fake.run(make_job({"limiter.py": body}))
     assert result.status is sandbox.RunStatus.CRASHED
-    assert "signal 9" in result.detail
+    assert f"ended during {EXPECTED[3]}" in result.detail
     # hidden/ runs first: capacity 0 never reaches the kill, capacity 3 dies in it.
     assert outcomes(result) == {
         EXPECTED[2]: "passed",
-        EXPECTED[3]: "error",
-        EXPECTED[0]: "error",
-        EXPECTED[1]: "error",
+        EXPECTED[3]: "failed",
+        EXPECTED[0]: "failed",
+        EXPECTED[1]: "failed",
     }
+    assert all("PeerLost" in t.message for t in result.tests if t.id != EXPECTED[2])
 
 
-def test_killing_the_supervisor_leaves_no_record_and_no_pass(fake):
-    result = fake.run(
-        make_job(solution("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"))
-    )
+def test_a_crash_never_satisfies_pytest_raises_exception(fake):
+    # The candidate's process dying inside a call must not look like "it raised, as expected".
+    tests = {
+        "public/test_raise.py": (
+            "import pytest\nfrom limiter import TokenBucket\n\n"
+            "def test_refuses_negative_capacity():\n"
+            "    with pytest.raises(Exception):\n"
+            "        TokenBucket(-1)\n"
+        )
+    }
+    body = "import os\nclass TokenBucket:\n    def __init__(self, capacity):\n        os._exit(0)\n"
+    job = make_job({"limiter.py": body}, tests=tests, expected=())
+    result = fake.run(job)
+    assert outcomes(result) == {"public/test_raise.py::test_refuses_negative_capacity": "failed"}
     assert result.status is sandbox.RunStatus.CRASHED
-    assert all(t.outcome is FAILED for t in result.tests)
 
 
-def test_forged_result_lines_on_stdout_are_ignored_and_flagged(fake):
+def test_result_frames_printed_by_the_candidate_are_only_its_output(fake):
     forged = f"""
     import json, sys
     body = json.dumps({{"tests": [{{"id": i, "outcome": "passed"}} for i in {list(EXPECTED)!r}],
@@ -126,101 +137,25 @@ def test_forged_result_lines_on_stdout_are_ignored_and_flagged(fake):
     result = fake.run(make_job(solution(forged, WRONG_LIMITER)))
     assert result.status is sandbox.RunStatus.COMPLETED
     assert outcomes(result)[EXPECTED[1]] == "failed"
-    assert "forged_output" in flag_codes(result)
+    assert "@@ASSESSOR-RESULT@@" in result.candidate_tail
+    assert "@@ASSESSOR-RESULT@@" not in result.stdout_tail
 
 
-def test_forged_events_on_the_report_pipe_spoil_the_run(fake):
-    forged = """
-    import json, os
-    for fd in range(3, 64):
+def test_writing_to_every_descriptor_reaches_nothing_of_the_tester(fake):
+    attack = """
+    import os
+    for fd in range(3, 256):
         try:
             os.write(fd, b'{"e": "result", "id": "x", "outcome": "passed", "duration_s": 0}\\n')
         except OSError:
             pass
     """
-    result = fake.run(make_job(solution(forged)))
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert "forged_events" in flag_codes(result)
-
-
-def test_patching_pytest_reports_at_import_is_caught(fake):
-    patch = """
-    from _pytest.reports import TestReport
-    _original = TestReport.from_item_and_call.__func__
-    def _always_pass(cls, item, call):
-        report = _original(cls, item, call)
-        report.outcome = "passed"
-        report.longrepr = None
-        return report
-    TestReport.from_item_and_call = classmethod(_always_pass)
-    """
-    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert "runtime_tamper" in flag_codes(result)
-    assert "pytest_internals" in flag_codes(result)
-
-
-def test_swallowing_exceptions_in_the_runner_is_caught(fake):
-    patch = """
-    import _pytest.python
-    def _runtest(self):
-        try:
-            self.ihook.pytest_pyfunc_call(pyfuncitem=self)
-        except AssertionError:
-            pass
-    _pytest.python.Function.runtest = _runtest
-    """
-    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
-    assert outcomes(result)[EXPECTED[1]] == "error"
-    assert PASSED not in {t.outcome for t in result.tests if t.id != EXPECTED[0]}
-    assert "runtime_tamper" in flag_codes(result)
-
-
-def test_patching_builtins_is_caught(fake):
-    patch = """
-    import builtins
-    builtins.all = lambda iterable: True
-    """
-    result = fake.run(make_job(solution(patch, WRONG_LIMITER)))
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert "runtime_tamper" in flag_codes(result)
-
-
-def test_rewriting_test_files_before_they_are_imported_changes_nothing(fake):
-    # Imported by the hidden module first (alphabetical), the solution rewrites the public one.
-    attack = """
-    import os
-    import sys
-    workdir = sys.argv[sys.argv.index("--workdir") + 1]  # the child's own command line
-    path = os.path.join(workdir, "tests", "public", "test_api.py")
-    os.chmod(os.path.dirname(path), 0o755)
-    os.chmod(path, 0o644)
-    with open(path, "w") as handle:
-        handle.write("def test_allows_up_to_capacity():\\n    pass\\n"
-                     "def test_refuses_when_empty():\\n    pass\\n")
-    """
     result = fake.run(make_job(solution(attack, WRONG_LIMITER)))
-    assert outcomes(result)[EXPECTED[1]] != "passed"
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert "tests_tampered" in flag_codes(result)
-    assert any("modified" in t.message for t in result.tests)
+    assert outcomes(result)[EXPECTED[1]] == "failed"
+    assert "forged_events" not in flag_codes(result)
 
 
-def test_planting_fake_test_modules_in_sys_modules_is_caught(fake):
-    attack = """
-    import sys, types
-    fake = types.ModuleType("public.test_api")
-    exec("def test_allows_up_to_capacity(): pass\\n"
-         "def test_refuses_when_empty(): pass", fake.__dict__)
-    fake.__file__ = "planted"
-    sys.modules["public.test_api"] = fake
-    """
-    result = fake.run(make_job(solution(attack, WRONG_LIMITER)))
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert "runtime_tamper" in flag_codes(result) or result.missing
-
-
-def test_always_equal_objects_pass_but_are_flagged_for_review(fake):
+def test_always_equal_objects_never_pass_an_equality_assert(fake):
     cheat = """
     class _Anything:
         def __eq__(self, other):
@@ -229,11 +164,16 @@ def test_always_equal_objects_pass_but_are_flagged_for_review(fake):
             return 0
         def __bool__(self):
             return True
+        def __len__(self):
+            return 0
     """
     body = LIMITER.replace("        return True\n", "        return _Anything()\n").replace(
         "            return False", "            return _Anything()"
     )
     result = fake.run(make_job(solution(cheat, body)))
+    # `allow() is False` and `[...] == [True, ..., False]` compare in the tester, by identity.
+    assert outcomes(result)[EXPECTED[1]] == "failed"
+    assert outcomes(result)[EXPECTED[3]] == "failed"
     always_equal = [f for f in result.flags if f.code == "always_equal"]
     assert always_equal and all(f.path == "limiter.py" and f.line for f in always_equal)
 
@@ -286,19 +226,21 @@ def test_a_candidate_conftest_is_never_loaded(fake):
     assert outcomes(result) == dict.fromkeys(EXPECTED, "passed")
 
 
-def test_relative_paths_land_in_scratch_not_in_the_tests(fake):
+def test_relative_paths_land_in_the_candidates_scratch_not_in_the_tests(fake):
     files = {
         "limiter.py": LIMITER,
         "store.py": (
             "def save(text):\n    with open('state.txt', 'w') as f:\n        f.write(text)\n"
+            "def load():\n    return open('state.txt').read()\n"
         ),
     }
     tests = {
         "public/test_store.py": (
-            "import os\nfrom store import save\n\n"
+            "import os\nfrom store import load, save\n\n"
             "def test_save():\n"
             "    save('kept')\n"
-            "    assert open('state.txt').read() == 'kept'\n"
+            "    assert load() == 'kept'\n"
+            "    assert not os.path.exists('state.txt')\n"
             "    assert not os.path.exists(os.path.join(os.path.dirname(__file__), 'state.txt'))\n"
         )
     }
@@ -363,4 +305,3 @@ def test_skips_xfails_and_fixture_errors_follow_pytest_semantics(fake):
     assert "not today" in messages["test_skipped"]
     assert "fixture exploded" in messages["test_setup_error"]
     assert "teardown exploded" in messages["test_teardown_error"]
-    assert "runtime_tamper" not in flag_codes(result)

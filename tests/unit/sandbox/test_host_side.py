@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -10,7 +11,7 @@ import pytest
 
 import sandbox
 from sandbox.cgroup import oom_kills
-from sandbox.container import create_kwargs
+from sandbox.container import LABEL_ROLE, create_kwargs
 from sandbox.harness.frame import encode_record
 from sandbox.orphans import (
     LABEL,
@@ -23,7 +24,7 @@ from sandbox.orphans import (
     run_labels,
 )
 from sandbox.output import RECORD_ALLOWANCE, OutputCollector
-from sandbox.wire import request_line
+from sandbox.wire import agent_request, request_line
 
 from .samples import make_job
 
@@ -46,13 +47,32 @@ def test_the_container_spec_carries_every_hardening_option():
     assert host["log_config"]["Config"]["max-size"]
     assert spec["user"] == "10001:10001"
     assert set(spec["environment"]) == {"PATH", "LANG", "HOME", "PYTHONDONTWRITEBYTECODE"}
-    assert spec["labels"] == {"a": "b"} and spec["stdin_open"] is True
+    assert spec["labels"] == {"a": "b", LABEL_ROLE: "candidate"} and spec["stdin_open"] is True
+    assert spec["command"][-1] == "agent" and spec["hostname"] == "sandbox"
 
 
-def test_the_request_carries_the_job_and_nonce_on_one_line():
-    line = request_line(make_job(select=("public",)), "n" * 32, reap="namespace")
-    assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert b'"nonce":"' + b"n" * 32 in line and b'"reap":"namespace"' in line
+def test_the_tester_joins_the_candidates_namespace_with_the_same_hardening():
+    limits = sandbox.Limits(memory_mb=128, pids=32)
+    candidate = create_kwargs("img:1", limits, {"a": "b"})
+    tester = create_kwargs("img:1", limits, {"a": "b"}, join="c0ffee")
+    assert tester["host_config"]["network_mode"] == "container:c0ffee"
+    assert tester["labels"][LABEL_ROLE] == "tester" and tester["command"][-1] != "agent"
+    assert "hostname" not in tester and "network_disabled" not in tester
+    shared = {k: v for k, v in candidate["host_config"].items() if k != "network_mode"}
+    assert {k: tester["host_config"][k] for k in shared} == shared
+    assert tester["user"] == candidate["user"] and tester["environment"] == candidate["environment"]
+
+
+def test_the_tester_gets_the_tests_and_module_names_the_agent_only_the_files():
+    job = make_job({"limiter.py": "x = 1", "pkg/util.py": "", "notes.txt": ""}, select=("public",))
+    tester = json.loads(request_line(job, "n" * 32, agent="bridge-1", reap="namespace"))
+    agent = json.loads(agent_request(job, agent="bridge-1"))
+    assert tester["nonce"] == "n" * 32 and tester["options"]["reap"] == "namespace"
+    assert tester["options"]["agent"] == agent["options"]["address"] == "bridge-1"
+    assert tester["job"]["modules"] == ["limiter", "pkg"]
+    assert set(tester["job"]) == {"tests", "select", "modules"}  # no candidate file
+    assert agent["files"] == dict(job.files) and "nonce" not in agent
+    assert set(agent) == {"files", "options"}
 
 
 def test_output_is_capped_and_the_record_is_noticed():

@@ -77,7 +77,7 @@ def test_tests_outside_the_job_files_are_refused():
     assert ledger.violations and ledger.collected == {}
 
 
-def test_tampered_tests_cannot_pass():
+def test_an_unknown_event_spoils_the_run():
     ledger = feed(
         Ledger(FILES),
         collected("public/test_a.py::t1"),
@@ -85,4 +85,20 @@ def test_tampered_tests_cannot_pass():
         {"e": "tamper", "message": "patched", "ids": ["public/test_a.py::t1"]},
     )
     assert ledger.final_tests(None)[0]["outcome"] == "error"
-    assert ledger.tamper == ["patched"]
+    assert ledger.violations
+
+
+def test_the_candidates_fate_is_recorded_and_capped():
+    ledger = feed(
+        Ledger(FILES),
+        {
+            "e": "candidate",
+            "connected": True,
+            "closed": "x" * 5000,
+            "lost_during": "t",
+            "violations": ["v"] * 9,
+        },
+    )
+    assert ledger.candidate["connected"] is True and ledger.candidate["lost_during"] == "t"
+    assert len(ledger.candidate["closed"]) <= 1000 and len(ledger.candidate["violations"]) == 5
+    assert not ledger.violations

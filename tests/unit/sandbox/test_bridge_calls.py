@@ -1,0 +1,154 @@
+"""Calls across the bridge: callbacks, threads, re-entrancy, lifetimes and a dying candidate."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import pytest
+
+from sandbox.harness.peer import PeerLost
+
+from .bridge_pair import Pair
+
+SAMPLE = """
+import queue, threading
+
+def call(f, *args):
+    return f(*args)
+
+def thread_of():
+    return threading.get_ident()
+
+def nested(f, depth):
+    return depth if depth == 0 else f(depth - 1)
+
+class Box:
+    def __init__(self):
+        self.items = queue.Queue()
+    def put(self, item):
+        self.items.put(item)
+    def get(self, timeout):
+        return self.items.get(timeout=timeout)
+    def __len__(self):
+        return self.items.qsize()
+
+kept = []
+
+def keep(value):
+    kept.append(value)
+
+def later(f):
+    done = threading.Event()
+    result = []
+    def run():
+        result.append(f())
+        done.set()
+    threading.Thread(target=run).start()
+    done.wait(5)
+    return result[0]
+
+def die():
+    import os
+    os._exit(3)
+"""
+
+
+@pytest.fixture
+def pair(tmp_path):
+    pair = Pair(tmp_path)
+    yield pair
+    pair.close()
+
+
+@pytest.fixture
+def mod(pair):
+    return pair.load(SAMPLE)
+
+
+def test_a_callback_runs_in_the_tester_on_the_waiting_thread(mod):
+    seen = []
+    assert mod.call(lambda x: seen.append(threading.get_ident()) or x * 2, 21) == 42
+    assert seen == [threading.get_ident()]
+
+
+def test_callbacks_and_calls_nest_both_ways(mod):
+    def down(depth):
+        return mod.nested(down, depth)
+
+    assert mod.nested(down, 12) == 0
+
+
+def test_a_lock_held_by_the_test_stays_usable_in_its_callbacks(mod):
+    lock = threading.RLock()
+
+    def locked():
+        with lock:
+            return "inside"
+
+    with lock:
+        assert mod.call(locked) == "inside"
+
+
+def test_each_test_thread_meets_one_candidate_thread_of_its_own(mod):
+    main = {mod.thread_of() for _ in range(5)}
+    others = []
+    worker = threading.Thread(target=lambda: others.extend(mod.thread_of() for _ in range(5)))
+    worker.start()
+    worker.join()
+    assert len(main) == 1 and len(set(others)) == 1 and main != set(others)
+
+
+def test_concurrent_blocking_calls_from_test_threads(mod):
+    box = mod.Box()
+    got = []
+    consumers = [threading.Thread(target=lambda: got.append(box.get(5))) for _ in range(4)]
+    for consumer in consumers:
+        consumer.start()
+    time.sleep(0.1)  # every consumer now blocks in the candidate's queue
+    for item in range(4):
+        box.put(item)
+    for consumer in consumers:
+        consumer.join(5)
+    assert sorted(got) == [0, 1, 2, 3] and len(box) == 0
+
+
+def test_a_candidate_thread_may_call_back_too(mod):
+    assert mod.later(lambda: "from a candidate thread") == "from a candidate thread"
+
+
+def test_collected_handles_and_ended_threads_are_released(pair, mod):
+    def shared_boxes():
+        return sum(type(e[0]).__name__ == "Box" for e in pair.candidate.space._exports.values())
+
+    boxes = [mod.Box() for _ in range(20)]
+    assert shared_boxes() == 20
+    del boxes
+    gc.collect()
+    mod.thread_of()  # the next message carries the releases
+    assert shared_boxes() == 0
+    threads = [threading.Thread(target=mod.thread_of) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    gc.collect()
+    mod.thread_of()
+    deadline = time.monotonic() + 5
+    while pair.candidate._workers > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pair.candidate._workers == 1  # only the main test thread's
+
+
+def test_a_dead_candidate_fails_every_call_and_never_looks_like_an_exception(pair, mod):
+    # The candidate's side is in this process: stand in for os._exit by closing its end.
+    pair.candidate.close("killed")
+    with pytest.raises(PeerLost):
+        mod.thread_of()
+    assert not issubclass(PeerLost, Exception)
+    try:
+        mod.thread_of()
+    except Exception:  # noqa: BLE001 - the point: a test's broad except never catches it
+        pytest.fail("PeerLost was caught as an Exception")
+    except PeerLost:
+        pass
