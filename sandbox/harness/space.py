@@ -7,6 +7,7 @@ side sends back how many times it received a reference once its handle is collec
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import threading
 import weakref
@@ -118,10 +119,8 @@ class Space:
 
     def remember(self, ref: int, obj: object) -> None:
         """Remember the local object standing for `ref` while it lives (if it takes weakrefs)."""
-        try:
+        with contextlib.suppress(TypeError):  # a built-in exception: each reception is new
             self._known[ref] = obj
-        except TypeError:  # a built-in exception: each reception makes a new one
-            pass
 
     def recall(self, ref: int, cls: type) -> Any:
         """Return the live local object for `ref` of class `cls`, or None."""
