@@ -1,10 +1,19 @@
 import random
+import sqlite3
 from collections import defaultdict
 
 import pytest
 
 import db
 import reports
+
+
+def new_database():
+    """Create the shop database in the tester, as db.connect() does: the reports run their SQL here."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript(db.SCHEMA)
+    return conn
 
 
 def check_rows(actual, expected):
@@ -21,7 +30,7 @@ class Shop:
     """Builds a database row by row; ids are explicit so expectations stay readable."""
 
     def __init__(self):
-        self.conn = db.connect()
+        self.conn = new_database()
 
     def customer(self, cid, name):
         self.conn.execute("INSERT INTO customers VALUES (?, ?, 'FR')", (cid, name))

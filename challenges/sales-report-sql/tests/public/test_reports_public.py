@@ -1,7 +1,17 @@
+import sqlite3
+
 import pytest
 
 import db
 import reports
+
+
+def new_database():
+    """Create the shop database in the tester, as db.connect() does: the reports run their SQL here."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript(db.SCHEMA)
+    return conn
 
 
 def check_rows(actual, expected):
@@ -16,7 +26,7 @@ def check_rows(actual, expected):
 
 @pytest.fixture
 def conn():
-    conn = db.connect()
+    conn = new_database()
     conn.executescript("""
         INSERT INTO customers VALUES (1, 'Ann', 'FR'), (2, 'Bob', 'DE');
         INSERT INTO products VALUES (1, 'Kettle', 'kitchen'), (2, 'Toaster', 'kitchen'),
