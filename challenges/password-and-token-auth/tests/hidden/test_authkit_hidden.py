@@ -2,15 +2,18 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 
 import pytest
+from sandbox_harness import remote
 
 import authkit
 from authkit import ExpiredToken, InvalidToken, TokenSigner, hash_password, verify_password
 
 SECRET = b"s" * 32
 NOW = 1_700_000_000.0
+# The scrypt spy derives in the tester's process: a candidate's call must not be able to exhaust
+# the tester's memory (64 MiB still allows n=2**16, r=8, four times the documented cost).
+SPY_SCRYPT_MAXMEM = 65 * 2**20
 
 
 class FakeClock:
@@ -38,37 +41,69 @@ def assert_invalid_not_expired(signer, token):
     assert not isinstance(info.value, ExpiredToken), token
 
 
+def patch_everywhere(monkeypatch, module_names, attribute, spy):
+    """Put spy in place of the candidate's `module.attribute`, and of any alias authkit holds.
+
+    The candidate's code runs in its own process: the tester's hmac/hashlib are not the ones it
+    calls, so the patch goes to the candidate's modules, through the bridge.
+    """
+    real = getattr(remote.import_module(module_names[0]), attribute)
+    for module_name in module_names:
+        monkeypatch.setattr(remote.import_module(module_name), attribute, spy)
+    # Set through a handle on authkit, not the `import authkit` proxy: pytest 9's monkeypatch reads
+    # the old value from the proxy's local __dict__, finds nothing and would delete the name on undo.
+    handle = remote.import_module("authkit")
+    for name in dir(authkit):  # `from hmac import compare_digest`, `import ... as ...`
+        if not name.startswith("__") and getattr(authkit, name, None) is real:
+            monkeypatch.setattr(handle, name, spy)
+
+
+def encodings(raw):
+    """The forms a candidate may reasonably compare a digest in: raw, hex or base64, str or bytes."""
+    texts = {raw.hex(), base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    texts |= {t.rstrip("=") for t in texts}
+    return {raw} | texts | {t.encode("ascii") for t in texts}
+
+
+def compared(calls, raw):
+    """Whether some recorded comparison had raw (in any of its encodings) in one of its operands."""
+    forms = encodings(raw)
+    return any(type(form) is type(operand) and form in operand
+               for pair in calls for operand in pair for form in forms)
+
+
 @pytest.fixture
 def compare_spy(monkeypatch):
-    """Wrap hmac.compare_digest wherever the module under test can reach it."""
+    """Wrap compare_digest wherever the candidate's authkit can reach it.
+
+    The spy runs here, in the tester, and records a call only once the real comparison has run on
+    what it was given, so a call that cannot compare anything (handles, a type error) records nothing.
+    """
     real = hmac.compare_digest
     calls = []
 
-    def spy(a, b):
-        calls.append((a, b))
-        return real(a, b)
+    def compare_digest(a, b):
+        result = real(a, b)  # only str or bytes-like values get past it
+        calls.append(tuple(bytes(x) if isinstance(x, bytearray) else x for x in (a, b)))
+        return result
 
-    monkeypatch.setattr(hmac, "compare_digest", spy)
-    monkeypatch.setattr(secrets, "compare_digest", spy)
-    for name, value in list(vars(authkit).items()):
-        if value is real:
-            monkeypatch.setattr(authkit, name, spy)
+    patch_everywhere(monkeypatch, ["hmac", "secrets"], "compare_digest", compare_digest)
     return calls
 
 
 @pytest.fixture
 def scrypt_spy(monkeypatch):
+    """Wrap the candidate's hashlib.scrypt; each call recorded as (keyword arguments, derived key)."""
     real = hashlib.scrypt
     calls = []
 
-    def spy(password, **kwargs):
-        calls.append(kwargs)
-        return real(password, **kwargs)
+    def scrypt(password, **kwargs):
+        bounded = {**kwargs, "maxmem": min(kwargs.get("maxmem") or SPY_SCRYPT_MAXMEM, SPY_SCRYPT_MAXMEM)}
+        key = real(password, **bounded)  # validates the arguments: a call that fails is not a call
+        calls.append((kwargs, key))
+        return key
 
-    monkeypatch.setattr(hashlib, "scrypt", spy)
-    for name, value in list(vars(authkit).items()):
-        if value is real:
-            monkeypatch.setattr(authkit, name, spy)
+    patch_everywhere(monkeypatch, ["hashlib"], "scrypt", scrypt)
     return calls
 
 
@@ -91,7 +126,7 @@ def test_hashes_are_salted_and_self_contained():
 def test_scrypt_parameters(scrypt_spy):
     stored = hash_password("correct horse")
     assert len(scrypt_spy) == 1, "hash_password must derive with hashlib.scrypt"
-    kwargs = scrypt_spy[0]
+    kwargs, _ = scrypt_spy[0]
     assert kwargs["n"] >= 2**14 and kwargs["r"] >= 8 and kwargs["p"] >= 1
     assert len(kwargs["salt"]) >= 16
     assert kwargs.get("dklen", 64) >= 32
@@ -112,13 +147,18 @@ def test_unparseable_hashes_never_match():
 
 @pytest.mark.points(3)
 @pytest.mark.skill("security")
-def test_password_check_is_constant_time(compare_spy):
+def test_password_check_is_constant_time(compare_spy, scrypt_spy):
+    def derived_key_was_compared():
+        if not scrypt_spy:  # another KDF loses the scrypt points elsewhere, not these
+            return bool(compare_spy)
+        return compared(compare_spy, scrypt_spy[-1][1])
+
     stored = hash_password("pw")
     assert verify_password("wrong", stored) is False
-    assert compare_spy, "derived keys must be compared with hmac.compare_digest"
+    assert derived_key_was_compared(), "derived keys must be compared with hmac.compare_digest"
     compare_spy.clear()
     assert verify_password("pw", stored) is True
-    assert compare_spy
+    assert derived_key_was_compared()
 
 
 @pytest.mark.points(2)
@@ -180,7 +220,8 @@ def test_forged_and_malformed_tokens(compare_spy):
     ]
     for token in cases:
         assert_invalid_not_expired(signer, token)
-    assert compare_spy, "signatures must be compared with hmac.compare_digest"
+    authentic = hmac.new(SECRET, payload.encode("ascii"), hashlib.sha256).digest()
+    assert compared(compare_spy, authentic), "signatures must be compared with hmac.compare_digest"
     for token in (None, 42, good.encode("ascii")):
         assert_invalid_not_expired(signer, token)
 
