@@ -1,5 +1,6 @@
 """Every challenge in the library is sound against the real sandbox (issue: challenge library)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,25 @@ def test_challenge_validates_in_the_real_sandbox(folder):
     assert report.ok, f"{folder.name} failed validation: {failed}"
     unknown = {t["skill"] for t in report.manifest} - set(SKILLS)
     assert not unknown, f"tests declare skills outside the vocabulary: {unknown}"
+
+
+# Flask applications written as `code`: they must validate as `http-api` too before their
+# challenge.yaml switches (the generated fixtures must not change any outcome).
+FLASK_APPS = [f for f in FOLDERS if (f / "starter" / "app.py").is_file()]
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", FLASK_APPS, ids=[f.name for f in FLASK_APPS])
+def test_flask_challenge_validates_as_http_api(folder, tmp_path):
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    yaml_path = copy / "challenge.yaml"
+    lines = yaml_path.read_text().splitlines(keepends=True)
+    yaml_path.write_text(
+        "".join("kind: http-api\n" if ln.startswith("kind:") else ln for ln in lines)
+    )
+    spec = read_challenge(copy)
+    assert spec.kind == "http-api" and spec.options == {"app": "app:create_app"}
+    report = validate(spec, sandbox.DockerBackend(), sandbox.DEFAULT_IMAGE, parallel=2)
+    assert report.ok, [f"{c.name}: {c.detail}" for c in report.checks if not c.ok]

@@ -18,7 +18,13 @@ def test_validate_json_reports_each_challenge(runner):
     report = json.loads(result.stdout)
     assert report["ok"] is True
     by_slug = {c["slug"]: c for c in report["challenges"]}
-    assert set(by_slug) == {"mini-adder", "mini-design"}
+    assert set(by_slug) == {"mini-adder", "mini-design", "mini-http-api"}
+    assert {slug: c["kind"] for slug, c in by_slug.items()} == {
+        "mini-adder": "code",
+        "mini-design": "design",
+        "mini-http-api": "http-api",
+    }
+    assert [c["name"] for c in by_slug["mini-design"]["checks"]] == ["format", "rubric", "answer"]
     runs = {r["name"]: r for r in by_slug["mini-adder"]["runs"]}
     assert runs["starter"]["hidden_score"] == 0
     assert runs["wrong/off-by-one"]["percent"] < 100
@@ -47,10 +53,12 @@ def test_sync_then_list(ctx, runner):
     assert result.exit_code == 0, result.output
     assert "mini-adder" in result.output and "created" in result.output
     again = runner.invoke(args=["challenges", "sync", str(FIXTURES)])
-    assert again.output.count("unchanged") == 2
-    assert {c.slug for c in db.session.scalars(select(Challenge))} == {"mini-adder", "mini-design"}
+    assert again.output.count("unchanged") == 3
+    slugs = {c.slug for c in db.session.scalars(select(Challenge))}
+    assert slugs == {"mini-adder", "mini-design", "mini-http-api"}
     listed = runner.invoke(args=["challenges", "list"])
     assert "mini-adder" in listed.output and "active" in listed.output
+    assert "http-api" in listed.output
 
 
 def test_grade_json_shape_and_points_from_reference(runner, tmp_path):
@@ -94,3 +102,19 @@ def test_grade_refuses_forbidden_files(runner, tmp_path):
     (solution / "conftest.py").write_text("")
     result = runner.invoke(args=["grade", str(FIXTURES / "mini-adder"), str(solution)])
     assert result.exit_code != 0 and "conftest.py" in result.output
+
+
+def test_grade_an_http_api_through_the_generated_client(runner, tmp_path):
+    solution = tmp_path / "mine"
+    shutil.copytree(FIXTURES / "mini-http-api" / "wrong" / "no-validation", solution)
+    result = runner.invoke(args=["grade", str(FIXTURES / "mini-http-api"), str(solution)])
+    assert result.exit_code == 0, result.output
+    assert "3/6 points (50%)" in result.output
+
+
+def test_grade_says_a_design_answer_never_runs(runner, tmp_path):
+    answer = tmp_path / "mine"
+    answer.mkdir()
+    (answer / "answer.md").write_text("# Shard it\n")
+    result = runner.invoke(args=["grade", str(FIXTURES / "mini-design"), str(answer)])
+    assert result.exit_code != 0 and "nothing runs" in result.output
