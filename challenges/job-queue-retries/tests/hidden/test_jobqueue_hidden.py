@@ -4,6 +4,7 @@ import time
 from collections import Counter
 
 import pytest
+from sandbox_harness import remote
 
 from jobqueue import DeadLetter, Job, JobQueue
 
@@ -19,6 +20,28 @@ def dead_info(letter):
     assert type(letter) is DeadLetter and type(letter.id) is str and type(letter.attempts) is int, letter
     assert type(letter.errors) is tuple and all(type(e) is str for e in letter.errors), letter
     return letter.id, letter.attempts, letter.errors
+
+
+def payload_object(**fields):
+    """A dict-like payload made in the candidate's process, so `is` tells whether the queue copied it.
+
+    A plain dict is copied on its way to the queue, and an object of the test's own would not
+    tell either: in the candidate's process, copying a reference to it gives the reference back.
+    """
+    return remote.import_module("collections").UserDict(fields)
+
+
+def clear_returned_list(obj, method):
+    """Call obj.method() and clear the list it returns, both in the candidate's process.
+
+    A list returned to the test is a copy: clearing that could never reach the queue's own list.
+    Builtin classes such as map cross by name and would run here: operator.call, a function of
+    the candidate's process, runs them there.
+    """
+    call = remote.import_module("operator").call
+    fetch = remote.import_module("builtins").getattr
+    lists = call(map, call, call(map, fetch, [obj], [method]))
+    call(list, call(map, call, call(map, fetch, lists, ["clear"])))
 
 
 def stats_of(q):
@@ -97,7 +120,7 @@ def test_retries_go_to_the_back():
 @pytest.mark.skill("resilience")
 def test_attempts_and_dead_letters():
     q = JobQueue(max_attempts=3)
-    payloads = {name: object() for name in ("x", "y", "z")}
+    payloads = {name: payload_object(name=name) for name in ("x", "y", "z")}
     for name, payload in payloads.items():
         q.put(name, payload)
     deliveries = Counter()
@@ -113,7 +136,7 @@ def test_attempts_and_dead_letters():
     dead = q.dead_letters()
     assert [dead_info(d) for d in dead] == [("x", 3, ("x-1", "x-2", "x-3")), ("z", 3, ("z-1", "z-2", "z-3"))]
     assert dead[0].payload is payloads["x"] and dead[1].payload is payloads["z"]
-    dead.clear()
+    clear_returned_list(q, "dead_letters")
     assert len(q.dead_letters()) == 2      # a copy was returned
     assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1, "dead": 2}
 

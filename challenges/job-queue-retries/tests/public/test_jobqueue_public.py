@@ -2,13 +2,23 @@ import threading
 import time
 
 import pytest
+from sandbox_harness import remote
 
 from jobqueue import DeadLetter, Job, JobQueue
 
 
+def payload_object(**fields):
+    """A dict-like payload made in the candidate's process, so `is` tells whether the queue copied it.
+
+    A plain dict is copied on its way to the queue, and an object of the test's own would not
+    tell either: in the candidate's process, copying a reference to it gives the reference back.
+    """
+    return remote.import_module("collections").UserDict(fields)
+
+
 def test_fifo_and_ack():
     q = JobQueue()
-    payloads = [{"n": i} for i in range(3)]
+    payloads = [payload_object(n=i) for i in range(3)]
     for i, p in enumerate(payloads):
         q.put(f"j{i}", p)
     for i, p in enumerate(payloads):
@@ -24,7 +34,7 @@ def test_fifo_and_ack():
 @pytest.mark.points(3)
 def test_retry_then_dead_letter():
     q = JobQueue(max_attempts=2)
-    payload = {"path": "a.png"}
+    payload = payload_object(path="a.png")
     q.put("thumb-1", payload)
     job = q.get(timeout=1)
     q.fail(job.id, "timeout")
