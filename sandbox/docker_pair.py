@@ -75,11 +75,19 @@ class Box:
             raise EngineUnavailable(f"could not send the job to the container: {exc}") from exc
 
     def kill(self) -> None:
-        """Kill the container now (a flood or the deadline); it is removed later."""
+        """Hang up and kill the container now (a flood); it is removed later."""
         import docker
 
+        # Hang up first: the engine blocks on a stream nobody reads, and would not kill.
+        self.hang_up()
         with contextlib.suppress(docker.errors.APIError):
             self.api.kill(self.id)
+
+    def hang_up(self) -> None:
+        """Stop reading the container's output."""
+        if self.raw is not None:
+            with contextlib.suppress(OSError):
+                self.raw.shutdown(socket.SHUT_RDWR)
 
     def inspect(self) -> tuple[dict, list[str]]:
         """Return the engine's state and the OOM evidence, while the container still exists."""
@@ -97,8 +105,7 @@ class Box:
         if self.raw is not None:
             # Hang up first: past the output cap nobody reads the stream, and the engine would
             # block on it and never finish removing the container.
-            with contextlib.suppress(OSError):
-                self.raw.shutdown(socket.SHUT_RDWR)
+            self.hang_up()
             if self.reader is not None:
                 # Only then close: the reader polls the descriptor by number, and a number
                 # closed under it may be reused by the next API connection.

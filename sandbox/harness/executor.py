@@ -7,6 +7,10 @@ import operator
 from typing import Any
 
 
+class Ignored(Exception):
+    """Raised by a policy for a request to acknowledge without performing it."""
+
+
 def _call(target: Any, args: list, kwargs: dict) -> Any:
     if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
         raise TypeError("malformed call arguments")

@@ -20,7 +20,7 @@ from typing import Any
 import msgpack
 
 from .codec import MAX_FRAME, Codec, Packing
-from .executor import execute
+from .executor import Ignored, execute
 from .space import ProtocolError, Space
 
 REQ, OK, ERR, REL, END = range(5)
@@ -258,6 +258,8 @@ class Peer:
             target, rest = (args[0], tuple(args[1:])) if args else (None, ())
             self.policy.check_op(op, target, rest)
             reply = [OK, seq, tag, execute(op, target, rest)]
+        except Ignored:
+            reply = [OK, seq, tag, None]
         except PeerLost:
             return
         except BaseException as exc:  # the candidate's SystemExit included: it is an outcome

@@ -2,7 +2,7 @@
 
 The tester runs the tests and decides outcomes, so it shares only what a test hands over and
 lets the candidate's code reach nothing else: no modules, frames, code or tracebacks, no private
-attributes, no hooks that observe the grading (a trace callback it was given), no test sources.
+attributes, no hooks that observe the grading (see shared_db), no test sources.
 The candidate's side needs no such care: everything in its container is its own.
 """
 
@@ -12,12 +12,12 @@ import builtins
 import dataclasses
 import enum
 import os
-import sqlite3
 import sys
 import traceback
 import types
 from typing import Any
 
+from . import shared_db
 from .mirrors import DEMOTED, PROTOCOLS, plain_name
 
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -50,21 +50,6 @@ UNSHAREABLE_BUILTINS = {
 }
 UNSHAREABLE_MODULES = {"os", "posix", "sys", "subprocess", "importlib", "gc", "ctypes", "shutil"}
 UNSHAREABLE_MODULES |= {"pickle", "marshal", "builtins", "runpy", "code", "inspect", "io", "_io"}
-# Methods the candidate may not call on a tester object: they would install hooks that watch or
-# change what a test measures (a trace callback counting statements), or load native code.
-DENIED_METHODS = {
-    sqlite3.Connection: {
-        "set_trace_callback",
-        "set_authorizer",
-        "set_progress_handler",
-        "enable_load_extension",
-        "load_extension",
-        "serialize",
-        "deserialize",
-        "backup",
-        "setlimit",
-    },
-}
 READABLE_DUNDERS = {"__name__", "__qualname__", "__doc__"}
 # Standard-library exceptions a test may catch as themselves; these would change how pytest
 # treats a test (a skip, a debugger quit) and always stay mirrors.
@@ -223,7 +208,7 @@ class TesterPolicy(Policy):
         # candidate learns of the tests. Standard-library classes keep their names, so the
         # candidate's side can recognise its own (`except sqlite3.IntegrityError`).
         standard = cls.__module__.partition(".")[0] in sys.stdlib_module_names
-        return describe(cls, methods=False, module=None if standard else "tests")
+        return describe(cls, methods=standard, module=None if standard else "tests")
 
     def builtin(self, cls: type) -> type:
         if issubclass(cls, BaseException) and cls.__name__ in DEMOTED:
@@ -245,10 +230,7 @@ class TesterPolicy(Policy):
                 raise PermissionError("attribute names must be strings")
             if name.startswith("_") and not (op == "getattr" and name in READABLE_DUNDERS):
                 raise PermissionError(f"private attribute {name!r} of a test object")
-            cls = target if isinstance(target, type) else type(target)
-            for klass in cls.__mro__:
-                if name in DENIED_METHODS.get(klass, ()):
-                    raise PermissionError(f"{klass.__name__}.{name} is reserved for the tests")
+            shared_db.check(op, target, args)
         if op == "call" and isinstance(target, type) and not issubclass(target, BaseException):
             raise PermissionError("the candidate may not create objects of test classes")
 

@@ -1,8 +1,9 @@
-"""One test per attack on the real engine: the verdict, each test's outcome, and a clean host.
+"""One test per attack on the containers, on the real engine: verdict, outcomes, a clean host.
 
-Every test also runs `host_guard`: no sandbox container is left (by label), no process of the
-sandbox uid survives on the host, a host file is unchanged, and the host can still fork and
-allocate memory.
+The attacks run as the candidate's code, in the candidate's container. Every test also runs
+`host_guard`: no sandbox container is left (by label), no process of the sandbox uid survives on
+the host, a host file is unchanged, and the host can still fork and allocate memory. Attempts to
+forge the grading itself live in test_forgery.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import textwrap
 import pytest
 
 import sandbox
-from tests.unit.sandbox.samples import EXPECTED, LIMITER, WRONG_LIMITER, make_job
+from tests.unit.sandbox.samples import EXPECTED, LIMITER, make_job
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("host_guard")]
 
@@ -92,8 +93,9 @@ def test_memory_bomb_is_killed_and_reported(docker_backend):
     )
     result = docker_backend.run(job)
     assert result.status is STATUS.MEMORY_EXCEEDED
+    assert "the candidate's code hit the 96 MB limit" in result.detail
     assert "out-of-memory killer" in result.detail
-    assert outcomes(result) == {"test_fine": "passed", "test_bomb": "error"}
+    assert outcomes(result) == {"test_fine": "passed", "test_bomb": "failed"}
 
 
 def test_cpu_loop_is_killed_at_the_deadline(docker_backend):
@@ -150,9 +152,11 @@ def test_output_flood_is_cut_at_the_cap(docker_backend):
     )
     result = docker_backend.run(job)
     assert result.status is STATUS.OUTPUT_EXCEEDED
-    assert outcomes(result) == {"test_flood": "failed"}  # expected, never reported
-    assert result.missing == ("hidden/test_attack.py::test_flood",)
-    assert len(result.stdout_tail) <= sandbox.model.TAIL_LIMIT
+    assert "the candidate's code wrote more than 64 KB" in result.detail
+    # The host killed the flooding container: the test ended at once instead of at the deadline.
+    assert outcomes(result) == {"test_flood": "failed"}
+    assert result.duration_s < 25
+    assert len(result.candidate_tail) <= sandbox.model.TAIL_LIMIT
 
 
 def test_filling_the_scratch_disk_hits_its_size(docker_backend):
@@ -209,34 +213,41 @@ def test_one_huge_file_hits_the_file_size_limit(docker_backend):
 
 
 def test_no_network_not_even_the_hosts_loopback(docker_backend):
+    probe = """
+    import socket
+
+    def interfaces():
+        return [name for _, name in socket.if_nameindex()]
+
+    def reach_host(port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=3).close()
+            return "connected"
+        except OSError as exc:
+            return type(exc).__name__
+    """
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         listener.setblocking(False)
         port = listener.getsockname()[1]
+        # The same probe runs as the candidate's code and inside the tests (the tester's
+        # container): neither has an interface but loopback, nor reaches the host's.
         job = attack(
-            f"""
-            import socket
+            probe,
+            textwrap.dedent(probe).replace("def ", "def local_")
+            + textwrap.dedent(
+                f"""
+                from attack import interfaces, reach_host
 
-            def interfaces():
-                return [name for _, name in socket.if_nameindex()]
+                def test_only_loopback():
+                    assert interfaces() == ["lo"] and local_interfaces() == ["lo"]
 
-            def reach_host():
-                try:
-                    socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
-                    return "connected"
-                except OSError as exc:
-                    return type(exc).__name__
-            """,
-            """
-            from attack import interfaces, reach_host
-
-            def test_only_loopback():
-                assert interfaces() == ["lo"]
-
-            def test_host_unreachable():
-                assert reach_host() == "ConnectionRefusedError"
-            """,
+                def test_host_unreachable():
+                    assert reach_host({port}) == "ConnectionRefusedError"
+                    assert local_reach_host({port}) == "ConnectionRefusedError"
+                """
+            ),
         )
         result = docker_backend.run(job)
         with pytest.raises(BlockingIOError):
@@ -347,92 +358,56 @@ def test_os_exit_at_import_never_passes(docker_backend):
 
 def test_sys_exit_at_import_never_passes(docker_backend):
     result = docker_backend.run(make_job({"limiter.py": "import sys\nsys.exit(0)\n" + LIMITER}))
+    # As in one process: SystemExit while pytest imports a test module stops the session.
     assert result.status is STATUS.CRASHED
     assert PASSED not in {t.outcome for t in result.tests}
     assert set(result.missing) == set(EXPECTED)
 
 
-def test_ignoring_signals_and_freezing_the_supervisor_still_ends_at_the_deadline(docker_backend):
+def test_the_tests_processes_are_invisible_and_unkillable(docker_backend):
     job = attack(
         """
         import os
         import signal
-        import time
 
-        def freeze():
-            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
-                signal.signal(number, signal.SIG_IGN)
-            os.kill(os.getppid(), signal.SIGSTOP)  # the supervisor can no longer report
-            time.sleep(600)
-        """,
-        """
-        from attack import freeze
+        def others():
+            seen = []
+            for entry in os.listdir("/proc"):
+                if entry.isdigit() and int(entry) != os.getpid():
+                    try:
+                        with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                            seen.append(handle.read().replace(b"\\0", b" ").decode())
+                    except OSError:
+                        pass
+            return seen
 
-        def test_freeze():
-            freeze()
-        """,
-        wall_s=2,
-    )
-    result = docker_backend.run(job)
-    assert result.status is STATUS.TIMED_OUT
-    assert "the host killed the container" in result.detail
-    assert outcomes(result) == {"test_freeze": "failed"}
-    assert "signal_use" in codes(result)
-
-
-def test_the_supervisor_and_its_nonce_are_out_of_reach(docker_backend):
-    job = attack(
-        """
-        import os
-
-        def peek():
-            parent = os.getppid()
-            reachable = []
-            for path in ("mem", "environ", "fd/0", "fd/1", "maps"):
-                try:
-                    with open(f"/proc/{parent}/{path}", "rb") as handle:
-                        handle.read(64)
-                    reachable.append(path)
-                except OSError:
-                    pass
+        def kill_everything():
             try:
-                os.listdir(f"/proc/{parent}/fd")
-                reachable.append("fd/")
-            except OSError:
-                pass
-            return reachable
+                os.kill(-1, signal.SIGKILL)  # every process it may signal, but itself and init
+            except ProcessLookupError:  # there is none: the tests run in another container
+                return "nobody to kill"
+            return "killed some"
         """,
         """
-        from attack import peek
+        from attack import kill_everything, others
 
-        def test_supervisor_is_not_dumpable():
-            assert peek() == []
+        def test_no_test_process_in_sight():
+            seen = others()  # init and the agent's own threads' process: nothing of the tests
+            assert seen and all("sandbox_harness agent" in c for c in seen), seen
+
+        def test_kill_everything():
+            assert kill_everything() == "nobody to kill"
+
+        def test_after_the_massacre():
+            assert True  # the tests' own process is still alive to run this
         """,
     )
     result = docker_backend.run(job)
-    assert outcomes(result) == {"test_supervisor_is_not_dumpable": "passed"}
-
-
-def test_killing_the_supervisor_is_a_crash(docker_backend):
-    job = attack(
-        """
-        import os
-        import signal
-
-        def kill_parent():
-            os.kill(os.getppid(), signal.SIGKILL)
-            return True
-        """,
-        """
-        from attack import kill_parent
-
-        def test_kill():
-            assert kill_parent()
-        """,
+    assert result.status is STATUS.COMPLETED
+    assert outcomes(result) == dict.fromkeys(
+        ["test_no_test_process_in_sight", "test_kill_everything", "test_after_the_massacre"],
+        "passed",
     )
-    result = docker_backend.run(job)
-    assert result.status is STATUS.CRASHED
-    assert outcomes(result) == {"test_kill": "failed"}
 
 
 def test_background_processes_neither_extend_the_run_nor_survive_it(docker_backend):
@@ -463,58 +438,3 @@ def test_background_processes_neither_extend_the_run_nor_survive_it(docker_backe
     assert result.status is STATUS.COMPLETED
     assert outcomes(result) == {"test_daemon": "passed"}
     assert "process_spawn" in codes(result)
-
-
-def test_forged_result_lines_on_stdout_are_ignored(docker_backend):
-    forge = textwrap.dedent(
-        f"""
-        import json
-        import os
-        body = json.dumps({{"version": 1, "tests": [
-            {{"id": i, "outcome": "passed", "duration_s": 0, "message": ""}} for i in {EXPECTED!r}],
-            "child": {{"finished": True, "pytest_exit": 0}}, "flags": [], "oom": {{}}}}).encode()
-        for nonce in (b"0" * 32, b"deadbeef" * 4):
-            os.write(1, b"\\n@@ASSESSOR-RESULT@@ " + nonce + b" " + str(len(body)).encode()
-                     + b"\\n" + body + b"\\n@@ASSESSOR-END@@ " + nonce + b"\\n")
-        """
-    )
-    result = docker_backend.run(make_job({"limiter.py": forge + WRONG_LIMITER}))
-    assert result.status is STATUS.COMPLETED
-    assert [t.outcome for t in result.tests if t.id != EXPECTED[0]] == [sandbox.Outcome.FAILED] * 3
-    assert "forged_output" in codes(result)
-
-
-def test_patching_pytest_reporting_from_the_solution_is_caught(docker_backend):
-    patch = textwrap.dedent(
-        """
-        import _pytest.runner
-        _original = _pytest.runner.CallInfo.from_call.__func__
-
-        def _from_call(cls, func, when, reraise=None):
-            info = _original(cls, func, when, reraise)
-            info.excinfo = None
-            return info
-
-        _pytest.runner.CallInfo.from_call = classmethod(_from_call)
-        """
-    )
-    result = docker_backend.run(make_job({"limiter.py": patch + WRONG_LIMITER}))
-    assert PASSED not in {t.outcome for t in result.tests}
-    assert {"runtime_tamper", "pytest_internals"} <= codes(result)
-
-
-def test_always_equal_objects_are_flagged(docker_backend):
-    cheat = textwrap.dedent(
-        """
-        class _Anything:
-            def __eq__(self, other):
-                return True
-
-            def __hash__(self):
-                return 0
-        """
-    )
-    body = WRONG_LIMITER.replace("        return True\n", "        return _Anything()\n")
-    result = docker_backend.run(make_job({"limiter.py": cheat + body}))
-    flagged = [f for f in result.flags if f.code == "always_equal"]
-    assert {(f.path, f.line) for f in flagged} == {("limiter.py", 3), ("limiter.py", 6)}

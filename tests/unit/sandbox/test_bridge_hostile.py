@@ -218,6 +218,46 @@ def test_a_shared_database_keeps_the_tests_hooks_out_of_reach(pair):
     conn.close()
 
 
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        ("getattr", "create_function"),  # the bound method would skip the name check
+        ("callmethod", "blobopen", ["t", "s", 1], {}),
+        ("setattr", "row_factory", lambda cursor, row: ("forged",)),
+        ("setattr", "text_factory", bytes),
+    ],
+    ids=lambda a: a[1],
+)
+def test_the_candidate_cannot_change_how_the_test_reads_a_shared_database(pair, attempt):
+    pair.load(POKE)
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("CREATE TABLE t (s TEXT)")
+    conn.execute("INSERT INTO t VALUES ('Ann')")
+    op, name, *rest = attempt
+    with pytest.raises(PermissionError):
+        pair.candidate.request(op, pair.theirs(conn), name, *rest)
+    assert conn.execute("SELECT upper(s), count(*) FROM t").fetchone() == ("ANN", 1)
+    conn.close()
+
+
+def test_replacing_a_built_in_sql_function_is_silently_ignored(pair):
+    poke = pair.load(POKE)
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    assert poke.method(conn, "create_function", "upper", 1, str.lower) is None
+    assert poke.method(conn, "create_aggregate", "COUNT", 1, Fake) is None
+    assert poke.method(conn, "create_collation", "NOCASE", lambda a, b: 0) is None
+    assert conn.execute("SELECT upper('a'), count(*)").fetchone() == ("A", 1)
+    conn.close()
+
+
+def test_a_new_sql_function_may_be_registered(pair):
+    poke = pair.load(POKE)
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    poke.method(conn, "create_function", "regexp", 2, lambda pattern, text: 1)
+    assert conn.execute("SELECT regexp('a', 'b')").fetchone() == (1,)
+    conn.close()
+
+
 def test_the_tester_never_imports_for_the_candidate(pair):
     with pytest.raises(PermissionError):
         pair.candidate.request("import", None, "os")
