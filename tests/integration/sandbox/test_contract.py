@@ -72,7 +72,9 @@ def test_forged_output_never_passes(backend):
     result = sandbox.run(make_job({"limiter.py": forge + LIMITER}), backend)
     assert result.status is sandbox.RunStatus.CRASHED
     assert all(t.outcome is sandbox.Outcome.FAILED for t in result.tests)
-    assert {"forged_output", "hard_exit"} <= {f.code for f in result.flags}
+    assert "hard_exit" in {f.code for f in result.flags}
+    # The frame is the candidate's own output: never where the record is looked for.
+    assert "@@ASSESSOR-RESULT@@" in result.candidate_tail
 
 
 def test_deadline_times_out(backend):
