@@ -14,14 +14,12 @@ from .model import Job, Limits, RunStatus
 if TYPE_CHECKING:
     from .docker_backend import DockerBackend
 
-ISOLATION_TESTS = """\
+# Each check runs in both containers: as the candidate's code (a module of its files) and
+# inside the tests (the same source, executed by the test module itself).
+PROBE = """\
 import os
 import socket
 import subprocess
-
-import pytest
-
-HOST_PORT = {port}
 
 
 def _status(key):
@@ -31,80 +29,118 @@ def _status(key):
                 return line.split(":", 1)[1].strip()
 
 
-def test_no_network_but_loopback():
+def no_network_but_loopback(port):
     assert [name for _, name in socket.if_nameindex()] == ["lo"]
 
 
-def test_host_loopback_unreachable():
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", HOST_PORT), timeout=2).close()
+def host_loopback_unreachable(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return
+    raise AssertionError("reached a port of the host")
 
 
-def test_root_filesystem_read_only():
+def root_filesystem_read_only(port):
     for path in ("/probe", "/etc/probe", "/usr/lib/probe"):
-        with pytest.raises(OSError):
+        try:
             open(path, "w").close()
+        except OSError:
+            continue
+        raise AssertionError(f"wrote {path}")
     with open("/proc/mounts") as handle:
         root = [line.split() for line in handle if line.split()[1] == "/"]
     assert root and "ro" in root[-1][3].split(",")
 
 
-def test_non_root_user():
+def non_root_user(port):
     assert os.getuid() != 0 and os.geteuid() != 0 and os.getgid() != 0
 
 
-def test_no_capabilities():
+def no_capabilities(port):
     assert int(_status("CapEff"), 16) == 0 and int(_status("CapBnd"), 16) == 0
 
 
-def test_no_new_privileges_and_seccomp():
-    assert _status("NoNewPrivs") == "1"
-    assert _status("Seccomp") == "2"
+def no_new_privileges_and_seccomp(port):
+    assert _status("NoNewPrivs") == "1" and _status("Seccomp") == "2"
 
 
-def test_scratch_is_not_executable():
-    path = "/tmp/probe.sh"
+def scratch_is_not_executable(port):
+    path = f"/tmp/probe-{os.getpid()}.sh"
     with open(path, "w") as handle:
         handle.write("#!/bin/sh\\necho escaped\\n")
     os.chmod(path, 0o755)
-    with pytest.raises(PermissionError):
+    try:
         subprocess.run([path], check=False)
+    except PermissionError:
+        return
+    raise AssertionError("ran a file from the scratch disk")
 
 
-def test_clean_environment():
-    assert set(os.environ) <= {{
+def clean_environment(port):
+    assert set(os.environ) <= {
         "PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_CURRENT_TEST", "PYTEST_VERSION",
-    }}
+    }
+
+
+def nothing_of_the_other_side(port):
+    found = []
+    for root, _, names in os.walk("/tmp"):
+        found += [os.path.join(root, n) for n in names if n.startswith(("test_", "probe.py"))]
+    assert len(found) <= 1, found  # only this side's own file
 """
-MEMORY_TEST = """\
-def test_allocate_far_beyond_the_limit():
+ISOLATION_TESTS = """\
+import pytest
+
+import probe as candidate
+
+HOST_PORT = {port}
+PROBE = {probe!r}
+tester = {{}}
+exec(PROBE, tester)  # the doctor's own checks, run in the tests' container as well
+CHECKS = [name for name in tester if not name.startswith("_") and callable(tester[name])]
+CHECKS.remove("subprocess") if "subprocess" in CHECKS else None
+
+
+@pytest.mark.parametrize("side", ["candidate", "tester"])
+@pytest.mark.parametrize("check", [c for c in CHECKS if c not in ("os", "socket")])
+def test_isolation(check, side):
+    function = getattr(candidate, check) if side == "candidate" else tester[check]
+    function(HOST_PORT)
+"""
+MEMORY_PROBE = """\
+def allocate_far_beyond_the_limit():
     blocks = [bytearray(16 * 1024 * 1024) for _ in range(64)]
-    assert blocks
+    return len(blocks)
 """
-PIDS_TEST = """\
+PIDS_PROBE = """\
 import threading
 import time
 
 
-def test_process_count_is_capped():
-    started = []
+def start_threads():
+    started = 0
     try:
         for _ in range(200):
-            thread = threading.Thread(target=time.sleep, args=(5,), daemon=True)
-            thread.start()
-            started.append(thread)
+            threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+            started += 1
     except RuntimeError:
         pass
-    assert len(started) < 200
+    return started
 """
-DEADLINE_TEST = """\
+DEADLINE_PROBE = """\
 import time
 
 
-def test_sleep_past_the_deadline():
+def sleep_past_the_deadline():
     time.sleep(600)
 """
+CALLS = {
+    "memory": "from probe import allocate_far_beyond_the_limit as go\n",
+    "pids": "from probe import start_threads as go\n",
+    "wall": "from probe import sleep_past_the_deadline as go\n",
+}
 
 
 @contextlib.contextmanager
@@ -119,28 +155,35 @@ def host_listener() -> Iterator[int]:
         server.close()
 
 
-def _probe(name: str, tests: str, limits: Limits) -> Job:
-    return Job(files={}, tests={f"probe/test_{name}.py": tests}, limits=limits)
+def _probe(name: str, probe: str, tests: str, limits: Limits) -> Job:
+    return Job(files={"probe.py": probe}, tests={f"checks/test_{name}.py": tests}, limits=limits)
+
+
+def _limit_test(name: str) -> str:
+    check = "assert go() < 200" if name == "pids" else "go()"
+    return CALLS[name] + f"\n\ndef test_{name}():\n    {check}\n"
 
 
 def enforcement_checks(backend: DockerBackend) -> list[Check]:
     """Run probe jobs that attack each limit and report whether the limit held."""
     checks = []
     with host_listener() as port:
-        job = _probe("isolation", ISOLATION_TESTS.format(port=port), Limits(wall_s=30))
-        result = backend.run(job)
+        tests = ISOLATION_TESTS.format(port=port, probe=PROBE)
+        result = backend.run(_probe("isolation", PROBE, tests, Limits(wall_s=60)))
     if not result.tests:
         checks.append(Check("isolation probe", False, result.detail))
     for test in result.tests:
-        name = test.id.split("::", 1)[1].removeprefix("test_").replace("_", " ")
+        check, side = test.id.split("[", 1)[1].rstrip("]").split("-")
+        name = f"{check.replace('_', ' ')} ({side})"
         evidence = test.message.strip().splitlines()[-1] if test.message.strip() else "held"
         checks.append(Check(name, test.outcome == "passed", evidence))
-    for name, tests, limits, expected in (
-        ("memory limit", MEMORY_TEST, Limits(wall_s=30, memory_mb=64), RunStatus.MEMORY_EXCEEDED),
-        ("pids limit", PIDS_TEST, Limits(wall_s=30, pids=32), RunStatus.COMPLETED),
-        ("wall deadline", DEADLINE_TEST, Limits(wall_s=1), RunStatus.TIMED_OUT),
+    for name, probe, limits, expected in (
+        ("memory limit", MEMORY_PROBE, Limits(wall_s=30, memory_mb=64), RunStatus.MEMORY_EXCEEDED),
+        ("pids limit", PIDS_PROBE, Limits(wall_s=30, pids=32), RunStatus.COMPLETED),
+        ("wall deadline", DEADLINE_PROBE, Limits(wall_s=1), RunStatus.TIMED_OUT),
     ):
-        result = backend.run(_probe(name.split()[0], tests, limits))
+        short = name.split()[0]
+        result = backend.run(_probe(short, probe, _limit_test(short), limits))
         held = result.status == expected and (
             expected != RunStatus.COMPLETED or all(t.outcome == "passed" for t in result.tests)
         )

@@ -23,6 +23,7 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 ACCEPT_TIMEOUT_S = 60.0
 # Threads the tester's threads (and their callbacks) may occupy here at once.
 MAX_WORKERS = 256
+KEPT_ENVIRONMENT = {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE"}
 
 
 def address(name: str) -> str:
@@ -42,6 +43,8 @@ def prepare(files: dict[str, str], workdir: Path) -> int:
     write_tree(source, files)
     # Appended, so the candidate's modules never shadow the standard library.
     sys.path.append(str(source))
+    for key in set(os.environ) - KEPT_ENVIRONMENT:  # e.g. the engine's HOSTNAME
+        del os.environ[key]
     os.chdir(scratch)
     # Nothing more comes on stdin: input() fails at once instead of hanging until the deadline.
     host = os.dup(0)

@@ -13,19 +13,22 @@ pytestmark = pytest.mark.docker
 def test_doctor_proves_every_limit_and_exits_zero(sandbox_image, host_guard):
     result = CliRunner().invoke(sandbox, ["doctor", "--image", sandbox_image])
     assert result.exit_code == 0, result.output
+    for check in ("engine", "image", "memory limit", "pids limit", "wall deadline"):
+        assert f"[ ok ] {check}:" in result.output
+    # Each isolation check holds in both containers of a run.
     for check in (
-        "engine",
-        "image",
         "no network but loopback",
         "host loopback unreachable",
         "root filesystem read only",
         "non root user",
         "no capabilities",
-        "memory limit",
-        "pids limit",
-        "wall deadline",
+        "no new privileges and seccomp",
+        "scratch is not executable",
+        "clean environment",
+        "nothing of the other side",
     ):
-        assert f"[ ok ] {check}:" in result.output
+        for side in ("candidate", "tester"):
+            assert f"[ ok ] {check} ({side}):" in result.output
     assert "FAIL" not in result.output
 
 
