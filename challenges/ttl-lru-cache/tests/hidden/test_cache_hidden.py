@@ -1,8 +1,10 @@
+import contextlib
 import sys
 import threading
 import time
 
 import pytest
+from sandbox_harness import remote
 
 from ttl_cache import TTLCache
 
@@ -16,6 +18,33 @@ class FakeClock:
 
     def advance(self, seconds):
         self.now += seconds
+
+
+def value_object(**fields):
+    """A value made in the candidate's process, so `is` tells whether the cache copied it.
+
+    Plain data is copied on its way to the cache, and an object of the test's own would not tell
+    either: in the candidate's process, copying a reference to it gives the reference back.
+    """
+    return remote.import_module("collections").UserDict(fields)
+
+
+@contextlib.contextmanager
+def frequent_thread_switches():
+    """Switch threads every 10 µs, so that races show up; in both processes.
+
+    The code under test runs in the candidate's process: setting only the tester's own switch
+    interval would leave the candidate's threads switching every 5 ms, and most races hidden.
+    """
+    here, there = sys, remote.import_module("sys")
+    saved = here.getswitchinterval(), there.getswitchinterval()
+    here.setswitchinterval(1e-5)
+    there.setswitchinterval(1e-5)
+    try:
+        yield
+    finally:
+        here.setswitchinterval(saved[0])
+        there.setswitchinterval(saved[1])
 
 
 def same(actual, expected):
@@ -182,7 +211,7 @@ def test_single_flight_for_one_key():
     cache, _ = make()
     calls = []
     release = threading.Event()
-    result = object()
+    result = value_object(key="hot")
 
     def slow_loader():
         calls.append(threading.get_ident())
@@ -268,16 +297,12 @@ def test_concurrent_use_keeps_invariants():
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
+    with frequent_thread_switches():
         threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in range(8)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=20)
-    finally:
-        sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
     assert len(cache) <= 50

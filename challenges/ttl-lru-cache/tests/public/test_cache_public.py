@@ -1,4 +1,5 @@
 import pytest
+from sandbox_harness import remote
 
 from ttl_cache import TTLCache
 
@@ -14,6 +15,15 @@ class FakeClock:
         self.now += seconds
 
 
+def value_object(**fields):
+    """A value made in the candidate's process, so `is` tells whether the cache copied it.
+
+    Plain data is copied on its way to the cache, and an object of the test's own would not tell
+    either: in the candidate's process, copying a reference to it gives the reference back.
+    """
+    return remote.import_module("collections").UserDict(fields)
+
+
 def same(actual, expected):
     """Equality that an object with a permissive __eq__ cannot fake."""
     assert type(actual) is type(expected) and actual == expected, (actual, expected)
@@ -22,7 +32,7 @@ def same(actual, expected):
 
 def test_get_and_set():
     cache = TTLCache(capacity=3, ttl=10, clock=FakeClock())
-    value = object()
+    value = value_object(name="a")
     cache.set("a", value)
     assert cache.get("a") is value
     assert cache.get("missing") is None
@@ -55,11 +65,13 @@ def test_entries_expire_exactly_at_ttl():
 def test_get_or_load_calls_loader_once():
     cache = TTLCache(capacity=2, ttl=10, clock=FakeClock())
     calls = []
+    price = value_object(price=42)
 
     def loader():
         calls.append(1)
-        return {"price": 42}
+        return price
 
     first = cache.get_or_load("price:42", loader)
+    assert first is price
     assert cache.get_or_load("price:42", loader) is first
     assert calls == [1]
