@@ -1,3 +1,4 @@
+import contextlib
 import sys
 import threading
 import time
@@ -29,6 +30,24 @@ def payload_object(**fields):
     tell either: in the candidate's process, copying a reference to it gives the reference back.
     """
     return remote.import_module("collections").UserDict(fields)
+
+
+@contextlib.contextmanager
+def frequent_thread_switches():
+    """Switch threads every 10 µs, so that races show up; in both processes.
+
+    The code under test runs in the candidate's process: setting only the tester's own switch
+    interval would leave the candidate's threads switching every 5 ms, and most races hidden.
+    """
+    here, there = sys, remote.import_module("sys")
+    saved = here.getswitchinterval(), there.getswitchinterval()
+    here.setswitchinterval(1e-5)
+    there.setswitchinterval(1e-5)
+    try:
+        yield
+    finally:
+        here.setswitchinterval(saved[0])
+        there.setswitchinterval(saved[1])
 
 
 def clear_returned_list(obj, method):
@@ -263,9 +282,7 @@ def test_worker_pool_processes_each_job_correctly():
                     del holders[job.id]
                 q.ack(job.id)
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
+    with frequent_thread_switches():
         threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(8)]
         for t in threads:
             t.start()
@@ -275,8 +292,6 @@ def test_worker_pool_processes_each_job_correctly():
         q.close()
         for t in threads:
             t.join(timeout=10)  # longer than the workers' own get timeout: close() is tested elsewhere
-    finally:
-        sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in threads)
     assert overlap == []
     poison = {str(n) for n in range(1, 301) if n % 7 == 0}
@@ -307,9 +322,7 @@ def test_concurrent_producers_and_consumers():
                 got.append(job.payload)
             q.ack(job.id)
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
+    with frequent_thread_switches():
         producers = [threading.Thread(target=producer, args=(p,), daemon=True) for p in range(4)]
         consumers = [threading.Thread(target=consumer, daemon=True) for _ in range(4)]
         for t in producers + consumers:
@@ -320,8 +333,6 @@ def test_concurrent_producers_and_consumers():
         q.close()
         for t in consumers:
             t.join(timeout=10)  # longer than the consumers' own get timeout: close() is tested elsewhere
-    finally:
-        sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in producers + consumers)
     assert sorted(got) == sorted((p, i) for p in range(4) for i in range(250))
     assert stats_of(q) == {"queued": 0, "in_flight": 0, "done": 1000, "dead": 0}
