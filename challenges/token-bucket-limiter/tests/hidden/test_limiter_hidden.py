@@ -1,8 +1,10 @@
+import contextlib
 import sys
 import threading
 import time
 
 import pytest
+from sandbox_harness import remote
 
 from limiter import Decision, RateLimiter, TokenBucket
 
@@ -16,6 +18,24 @@ class FakeClock:
 
     def advance(self, seconds):
         self.now += seconds
+
+
+@contextlib.contextmanager
+def frequent_thread_switches():
+    """Switch threads every 10 µs, so that races show up; in both processes.
+
+    The code under test runs in the candidate's process: setting only the tester's own switch
+    interval would leave the candidate's threads switching every 5 ms, and most races hidden.
+    """
+    here, there = sys, remote.import_module("sys")
+    saved = here.getswitchinterval(), there.getswitchinterval()
+    here.setswitchinterval(1e-5)
+    there.setswitchinterval(1e-5)
+    try:
+        yield
+    finally:
+        here.setswitchinterval(saved[0])
+        there.setswitchinterval(saved[1])
 
 
 def check(decision, verdict, remaining, retry_after):
@@ -217,15 +237,11 @@ def test_concurrent_spending_never_exceeds_the_bucket():
             for k in counts:
                 counts[k] += mine[k]
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
+    with frequent_thread_switches():
         threads = [threading.Thread(target=spend, daemon=True) for _ in range(n)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=20)
-    finally:
-        sys.setswitchinterval(old)
     assert not any(t.is_alive() for t in threads)
     assert counts == {"limiter": 600, "bucket": 300}
