@@ -30,18 +30,28 @@ def delays(sleeps):
 
 
 class Flaky:
-    """Raises the given exceptions in order, then returns the result."""
+    """Raises the given exceptions in order, then returns the result.
+
+    The code under test may set the public attributes of objects it is given: the state is kept
+    in private slots, and `calls` is read-only, so only real calls move the count.
+    """
+
+    __slots__ = ("_calls", "_errors", "_result")
 
     def __init__(self, *errors, result="ok"):
-        self.errors = list(errors)
-        self.calls = 0
-        self.result = result
+        self._errors = list(errors)
+        self._calls = 0
+        self._result = result
+
+    @property
+    def calls(self):
+        return self._calls
 
     def __call__(self, *args, **kwargs):
-        self.calls += 1
-        if self.errors:
-            raise self.errors.pop(0)
-        return self.result
+        self._calls += 1
+        if self._errors:
+            raise self._errors.pop(0)
+        return self._result
 
 
 def state(breaker):

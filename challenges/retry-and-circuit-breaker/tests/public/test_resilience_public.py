@@ -27,16 +27,26 @@ def delays(sleeps):
 
 
 class Flaky:
-    """Raises the given exceptions in order, then returns 'ok'."""
+    """Raises the given exceptions in order, then returns 'ok'.
+
+    The code under test may set the public attributes of objects it is given: the state is kept
+    in private slots, and `calls` is read-only, so only real calls move the count.
+    """
+
+    __slots__ = ("_calls", "_errors")
 
     def __init__(self, *errors):
-        self.errors = list(errors)
-        self.calls = 0
+        self._errors = list(errors)
+        self._calls = 0
+
+    @property
+    def calls(self):
+        return self._calls
 
     def __call__(self):
-        self.calls += 1
-        if self.errors:
-            raise self.errors.pop(0)
+        self._calls += 1
+        if self._errors:
+            raise self._errors.pop(0)
         return "ok"
 
 
