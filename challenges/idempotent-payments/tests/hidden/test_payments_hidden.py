@@ -34,6 +34,23 @@ class FakeGateway:
         return f"ch_{n}"
 
 
+class GatewayPort:
+    """What the app is given: `charge`, and no way to the fake behind it.
+
+    The code under test may set the public attributes of objects it is given, and call their
+    methods: the fake's record of calls, and what a test arranges (outcomes, a held charge),
+    must stay out of its reach.
+    """
+
+    __slots__ = ("_gateway",)
+
+    def __init__(self, gateway):
+        self._gateway = gateway
+
+    def charge(self, amount_cents, currency, source):
+        return self._gateway.charge(amount_cents, currency, source)
+
+
 BODY = {"amount_cents": 1250, "currency": "EUR", "source": "tok_visa"}
 
 
@@ -72,7 +89,7 @@ def gateway():
 
 @pytest.fixture
 def app(gateway):
-    return create_app(gateway)
+    return create_app(GatewayPort(gateway))
 
 
 @pytest.fixture
@@ -247,7 +264,7 @@ def test_other_keys_do_not_wait_for_a_slow_charge(app, gateway):
 @pytest.mark.skill("concurrency")
 def test_simultaneous_retries_charge_once():
     gateway = FakeGateway(delay=0.05)
-    app = create_app(gateway)
+    app = create_app(GatewayPort(gateway))
     n = 10
     barrier = threading.Barrier(n)
     responses = []

@@ -12,6 +12,23 @@ class FakeGateway:
         return f"ch_{len(self.calls)}"
 
 
+class GatewayPort:
+    """What the app is given: `charge`, and no way to the fake behind it.
+
+    The code under test may set the public attributes of objects it is given, and call their
+    methods: the fake's record of calls, and what a test arranges (outcomes, a held charge),
+    must stay out of its reach.
+    """
+
+    __slots__ = ("_gateway",)
+
+    def __init__(self, gateway):
+        self._gateway = gateway
+
+    def charge(self, amount_cents, currency, source):
+        return self._gateway.charge(amount_cents, currency, source)
+
+
 BODY = {"amount_cents": 1250, "currency": "EUR", "source": "tok_visa"}
 
 
@@ -26,7 +43,7 @@ def gateway():
 
 @pytest.fixture
 def client(gateway):
-    return create_app(gateway).test_client()
+    return create_app(GatewayPort(gateway)).test_client()
 
 
 @pytest.mark.points(2)
