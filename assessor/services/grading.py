@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # a slow but healthy worker loses its lease; too long and a dead worker's work waits longer.
 DEFAULT_LEASE_MARGIN_S = 120
 MAX_TRIES = 8  # claims of one submission before an unexpected crash marks it as an error
+CANDIDATE_OUTPUT_HEADER = "--- output of the candidate's code ---"
 
 
 class GradingRetry(Exception):
@@ -160,7 +161,7 @@ def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | Non
             max_score=card.max_score,
             skill_scores={k: dict(v) for k, v in card.by_skill.items()},
             flags=list(card.flags),
-            stdout_tail=result.stdout_tail,
+            stdout_tail=combined_output(result),
             stderr_tail=result.stderr_tail,
             run_seconds=result.duration_s,
             error=None if result.status is sandbox.RunStatus.COMPLETED else result.detail,
@@ -192,6 +193,13 @@ def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | Non
     )
     db.session.commit()
     return SubmissionStatus.GRADED
+
+
+def combined_output(result: sandbox.Result) -> str:
+    """Return the test run's output followed by what the candidate's own code printed."""
+    if not result.candidate_tail:
+        return result.stdout_tail
+    return f"{result.stdout_tail}\n{CANDIDATE_OUTPUT_HEADER}\n{result.candidate_tail}"
 
 
 def release(claim_: Claim, detail: str) -> None:

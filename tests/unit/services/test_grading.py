@@ -205,3 +205,12 @@ def test_static_scan_judges_only_the_candidates_files(attempt, fake_backend):
     sid = submit(attempt, {"adder.py": SOLUTION})
     grading.grade(sid, fake_backend, "img")
     assert db.session.get(Submission, sid).flags == []
+
+
+def test_the_candidates_own_output_is_kept_after_the_test_runs(attempt, fake_backend):
+    printing = "def add(a, b):\n    print('adding', a, b)\n    return a + b\n"
+    sid = submit(attempt, {"adder.py": printing}, kind=SubmissionKind.RUN)
+    assert grading.grade(sid, fake_backend, "img") is SubmissionStatus.GRADED
+    output = db.session.get(Submission, sid).stdout_tail
+    runner, _, candidate = output.partition(grading.CANDIDATE_OUTPUT_HEADER)
+    assert "2 passed" in runner and "adding 2 3" in candidate and "adding" not in runner
