@@ -187,3 +187,25 @@ def test_enums_and_named_tuples_are_local_mirrors(mod):
 
 def test_str_of_a_handle_can_be_asked_explicitly(pair, mod):
     assert pair.tester.request("str", mod.make_always()) == "forged"
+
+
+def test_a_test_clients_responses_arrive_as_data(pair):
+    app = pair.load(
+        """
+        from flask import Flask, jsonify
+
+        def create_app():
+            app = Flask(__name__)
+
+            @app.post("/items")
+            def create():
+                return jsonify(id=7, name="lamp"), 201, {"Location": "/items/7", "ETag": '"1"'}
+
+            return app
+        """
+    ).create_app()
+    response = app.test_client().post("/items", json={"name": "lamp"})
+    assert type(response).__module__ == "werkzeug.test"  # a local object: no remote reads
+    assert response.status_code == 201 and response.headers["ETag"] == '"1"'
+    assert response.get_json() == {"id": 7, "name": "lamp"} and response.json["id"] == 7
+    assert response.headers["Location"] == "/items/7"

@@ -305,3 +305,102 @@ def test_skips_xfails_and_fixture_errors_follow_pytest_semantics(fake):
     assert "not today" in messages["test_skipped"]
     assert "fixture exploded" in messages["test_setup_error"]
     assert "teardown exploded" in messages["test_teardown_error"]
+
+
+BANK = """\
+class AccountError(ValueError):
+    pass
+
+
+class BankAccount:
+    def __init__(self):
+        self._balance = None
+
+    def open(self):
+        if self._balance is not None:
+            raise AccountError("account already open")
+        self._balance = 0
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be greater than 0")
+        self._balance += amount
+
+    def get_balance(self):
+        if self._balance is None:
+            raise AccountError("account not open")
+        return self._balance
+
+
+def leap_year(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+"""
+EXERCISE_SUITE = """\
+import unittest
+
+import pytest
+
+from bank import AccountError, BankAccount, leap_year
+
+
+class BankAccountTest(unittest.TestCase):
+    def test_newly_opened_account_has_zero_balance(self):
+        account = BankAccount()
+        account.open()
+        self.assertEqual(account.get_balance(), 0)
+
+    def test_deposit_into_account(self):
+        account = BankAccount()
+        account.open()
+        account.deposit(100)
+        self.assertEqual(account.get_balance(), 100)
+
+    def test_cannot_deposit_negative(self):
+        account = BankAccount()
+        account.open()
+        with self.assertRaises(ValueError) as err:
+            account.deposit(-50)
+        self.assertEqual(type(err.exception), ValueError)
+        self.assertEqual(err.exception.args[0], "amount must be greater than 0")
+
+    def test_cannot_open_twice(self):
+        account = BankAccount()
+        account.open()
+        with self.assertRaisesRegex(AccountError, "already open"):
+            account.open()
+
+
+YEARS = [(2015, False), (1996, True), (1900, False), (2000, True)]
+
+
+@pytest.mark.parametrize("year, expected", YEARS)
+def test_leap_year(year, expected):
+    assert leap_year(year) is expected
+"""
+
+
+def test_an_exercise_track_suite_runs_unchanged(fake):
+    names = [
+        "BankAccountTest::test_newly_opened_account_has_zero_balance",
+        "BankAccountTest::test_deposit_into_account",
+        "BankAccountTest::test_cannot_deposit_negative",
+        "BankAccountTest::test_cannot_open_twice",
+        *(
+            f"test_leap_year[{y}-{e}]"
+            for y, e in [(2015, False), (1996, True), (1900, False), (2000, True)]
+        ),
+    ]
+    expected = tuple(f"hidden/test_bank.py::{n}" for n in names)
+    job = make_job(
+        {"bank.py": BANK}, tests={"hidden/test_bank.py": EXERCISE_SUITE}, expected=expected
+    )
+    result = fake.run(job)
+    assert result.status is sandbox.RunStatus.COMPLETED
+    assert outcomes(result) == dict.fromkeys(expected, "passed")
+    broken = BANK.replace('raise ValueError("amount must be greater than 0")', "return")
+    result = fake.run(
+        make_job(
+            {"bank.py": broken}, tests={"hidden/test_bank.py": EXERCISE_SUITE}, expected=expected
+        )
+    )
+    assert outcomes(result)[expected[2]] == "failed"
