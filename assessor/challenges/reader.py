@@ -276,8 +276,9 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         if not statement.strip():
             reader.problem("statement.md", "is empty")
     starter = reader.tree("starter", required=True)
-    solution = reader.tree("solution", required=rules.solution)
-    tests = reader.tree("tests", required=rules.tests)
+    _check_parts(reader, kind)
+    solution = reader.tree("solution", required=rules.needs("solution"))
+    tests = reader.tree("tests", required=rules.needs("tests"))
     wrong: dict[str, dict[str, str]] = {}
     wrong_root = folder / "wrong"
     if wrong_root.is_dir():
@@ -285,13 +286,13 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
             wrong[sub.name] = reader.tree(f"wrong/{sub.name}", required=True)
         for stray in sorted(p for p in wrong_root.iterdir() if p.is_file()):
             reader.problem(f"wrong/{stray.name}", "each wrong solution must be a folder")
-    elif rules.wrong:
+    elif rules.needs("wrong"):
         reader.problem("wrong/", f"missing: a {kind.description} challenge needs at least one "
                                  "known-wrong solution")
     editable = reader.editable(meta.get("editable"), starter)
     options = kind.read_options(data if isinstance(data, dict) else {}, starter, reader.problem)
     kind.check_folder(FolderParts(starter, solution, wrong, tests, editable), reader.problem)
-    rubric = reader.rubric(reader.yaml_file("rubric.yaml", required=rules.rubric,
+    rubric = reader.rubric(reader.yaml_file("rubric.yaml", required=rules.needs("rubric"),
                                             why=f"a {kind.description} challenge needs one"))
     _check_submission_policy(reader, starter, editable)
     if reader.problems:
@@ -303,6 +304,14 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         solution=solution, wrong=wrong, tests=tests, rubric=rubric, options=options,
         content_hash=content_hash(folder),
     )
+
+
+def _check_parts(reader: _Reader, kind: ChallengeKindPlugin) -> None:
+    entries = {"solution": "solution", "tests": "tests", "wrong": "wrong", "rubric": "rubric.yaml"}
+    for part, entry in entries.items():
+        if (reader.folder / entry).exists() and not kind.folder.accepts(part):
+            shown = entry if part == "rubric" else f"{entry}/"
+            reader.problem(shown, f"a {kind.description} challenge does not use it: remove it")
 
 
 def _check_submission_policy(reader: _Reader, starter: dict[str, str], editable) -> None:

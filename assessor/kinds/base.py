@@ -46,14 +46,25 @@ class Scoring(enum.StrEnum):
     MANUAL = "manual"  # a reviewer scores the answer with the rubric
 
 
+# The parts of a challenge folder a kind may require or accept, beyond challenge.yaml,
+# statement.md and starter/, which every challenge has.
+PARTS = ("solution", "tests", "wrong", "rubric")
+
+
 @dataclasses.dataclass(frozen=True)
 class FolderRules:
-    """The parts of a challenge folder the kind requires (the others stay optional)."""
+    """The parts a kind requires, and those it also accepts; any other part is refused."""
 
-    solution: bool = False
-    tests: bool = False
-    wrong: bool = False
-    rubric: bool = False
+    required: frozenset[str] = frozenset()
+    accepted: frozenset[str] = frozenset()
+
+    def needs(self, part: str) -> bool:
+        """Tell whether the folder must hold this part."""
+        return part in self.required
+
+    def accepts(self, part: str) -> bool:
+        """Tell whether the folder may hold this part (a part the kind ignores would mislead)."""
+        return part in self.required or part in self.accepted
 
 
 @dataclasses.dataclass(frozen=True)

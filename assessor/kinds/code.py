@@ -40,7 +40,9 @@ class PythonModuleKind(ChallengeKindPlugin):
     editor = "code"
     runnable = True
     scoring = Scoring.AUTOMATIC
-    folder = FolderRules(solution=True, tests=True, wrong=True)
+    folder = FolderRules(
+        required=frozenset({"solution", "tests", "wrong"}), accepted=frozenset({"rubric"})
+    )
     report_sections = ("tests", "code")
 
     def check_folder(self, parts: FolderParts, problem: ProblemSink) -> None:

@@ -29,7 +29,8 @@ class DesignKind(ChallengeKindPlugin):
     editor = "markdown"
     runnable = False
     scoring = Scoring.MANUAL
-    folder = FolderRules(rubric=True)
+    # A model answer in solution/ helps reviewers; tests and wrong answers would never run.
+    folder = FolderRules(required=frozenset({"rubric"}), accepted=frozenset({"solution"}))
     report_sections = ("answer", "rubric")
 
     def check_folder(self, parts: FolderParts, problem: ProblemSink) -> None:

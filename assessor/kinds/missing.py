@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from assessor.kinds.base import ChallengeKindPlugin, FolderRules, KindNotInstalled, Scoring
+from assessor.kinds.base import PARTS, ChallengeKindPlugin, FolderRules, KindNotInstalled, Scoring
 
 
 class NotInstalledKind(ChallengeKindPlugin):
@@ -15,7 +15,7 @@ class NotInstalledKind(ChallengeKindPlugin):
     # A final answer still queues: the worker then records why it cannot be graded, and the
     # files stay stored for when the plugin is installed again.
     scoring = Scoring.AUTOMATIC
-    folder = FolderRules()
+    folder = FolderRules(accepted=frozenset(PARTS))  # the unknown kind is the one problem
     report_sections = ("not_installed", "code")
     installed = False
 

@@ -124,3 +124,38 @@ def test_slug_must_be_lowercase_with_dashes(tmp_path):
 def test_binary_file_is_refused(adder):
     (adder / "starter" / "blob.py").write_bytes(b"\xff\xfe\x00bad")
     assert "starter/blob.py: is not UTF-8 text" in problems_of(adder)
+
+
+def test_a_part_the_kind_never_uses_is_refused(tmp_path):
+    folder = tmp_path / "mini-design"
+    shutil.copytree(FIXTURES / "mini-design", folder)
+    (folder / "tests" / "hidden").mkdir(parents=True)
+    (folder / "tests" / "hidden" / "test_never_run.py").write_text("def test_x(): pass\n")
+    (folder / "solution").mkdir()
+    (folder / "solution" / "answer.md").write_text("# A model answer for reviewers\n")
+    assert problems_of(folder) == [
+        "tests/: a Design (Markdown answer, scored by rubric) challenge does not use it: remove it"
+    ]
+
+
+def test_the_kind_says_which_parts_are_required(adder, tmp_path):
+    (adder / "challenge.yaml").write_text("title: t\nkind: http-api\nskills: [sql]\n")
+    shutil.rmtree(adder / "tests")
+    found = "\n".join(problems_of(adder))
+    assert "tests/: missing folder" in found
+    design = tmp_path / "mini-design"
+    shutil.copytree(FIXTURES / "mini-design", design)
+    (design / "rubric.yaml").unlink()
+    (design / "challenge.yaml").write_text("title: t\nkind: design\nskills: [sql]\n")
+    assert problems_of(design) == [
+        "rubric.yaml: missing (a Design (Markdown answer, scored by rubric) challenge needs one)"
+    ]
+
+
+def test_a_design_answer_is_markdown(tmp_path):
+    folder = tmp_path / "mini-design"
+    shutil.copytree(FIXTURES / "mini-design", folder)
+    (folder / "starter" / "answer.py").write_text("# not Markdown\n")
+    assert "challenge.yaml: editable: 'answer.py': a design answer is a .md file" in problems_of(
+        folder
+    )

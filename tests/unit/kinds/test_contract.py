@@ -41,7 +41,7 @@ def test_every_report_section_has_its_partial(name):
 
 def test_runnable_kinds_are_proved_by_tests_and_scored_automatically(kind):
     if kind.runnable:
-        assert kind.folder.tests and kind.folder.solution
+        assert kind.folder.needs("tests") and kind.folder.needs("solution")
         assert kind.scoring is Scoring.AUTOMATIC
     else:
         assert kind.scoring is Scoring.MANUAL
