@@ -32,28 +32,41 @@ def current() -> Peer:
     return _current
 
 
+_MODULE_DICT = types.ModuleType.__dict__["__dict__"]
+
+
+def remote_of(module: types.ModuleType) -> Any:
+    """Return the handle on the candidate's module behind a RemoteModule."""
+    return _MODULE_DICT.__get__(module, type(module))["__remote__"]
+
+
 class RemoteModule(types.ModuleType):
     """A module of the candidate: attribute reads and writes happen in its container."""
 
     def __getattr__(self, name: str) -> Any:
         if is_dunder(name):
             raise AttributeError(name)
-        return current().request("getattr", self.__dict__["__remote__"], name)
+        return current().request("getattr", remote_of(self), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if is_dunder(name):
             super().__setattr__(name, value)
         else:
-            current().request("setattr", self.__dict__["__remote__"], name, value)
+            current().request("setattr", remote_of(self), name, value)
 
     def __delattr__(self, name: str) -> None:
         if is_dunder(name):
             super().__delattr__(name)
         else:
-            current().request("delattr", self.__dict__["__remote__"], name)
+            current().request("delattr", remote_of(self), name)
 
     def __dir__(self) -> list[str]:
-        return current().request("dir", self.__dict__["__remote__"])
+        return current().request("dir", remote_of(self))
+
+    @property
+    def __dict__(self) -> dict[str, Any]:
+        """A snapshot of the candidate's module namespace (`vars(module)`, monkeypatch's undo)."""
+        return current().request("vars", remote_of(self))
 
     def __repr__(self) -> str:
         return f"<remote module {self.__name__!r}>"
@@ -83,7 +96,13 @@ class CandidateModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: types.ModuleType) -> None:
         """Import the module in the candidate's process (running its top-level code there)."""
-        module.__dict__["__remote__"] = current().request("import", None, module.__name__)
+        attach(module, current().request("import", None, module.__name__))
+
+
+def attach(module: types.ModuleType, handle: Any) -> types.ModuleType:
+    """Make `module` stand for the candidate's module `handle`."""
+    _MODULE_DICT.__get__(module, type(module))["__remote__"] = handle
+    return module
 
 
 def connect(name: str, timeout_s: float) -> Peer:

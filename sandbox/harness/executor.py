@@ -67,6 +67,7 @@ OPERATIONS = {
     "next": next,
     "str": str,
     "dir": lambda target: sorted(name for name in dir(target) if isinstance(name, str)),
+    "vars": lambda target: {k: v for k, v in vars(target).items() if not k.startswith("__")},
     "enter": _enter,
     "exit": _exit,
 }

@@ -230,6 +230,9 @@ class TesterPolicy(Policy):
                 raise PermissionError("attribute names must be strings")
             if name.startswith("_") and not (op == "getattr" and name in READABLE_DUNDERS):
                 raise PermissionError(f"private attribute {name!r} of a test object")
+            if op in ("setattr", "delattr") and not shared_db.settable(target, name):
+                # A counter or a switch of a test double would otherwise be the candidate's.
+                raise PermissionError(f"attribute {name!r} of a test object is read-only")
             shared_db.check(op, target, args)
         if op == "call" and isinstance(target, type) and not issubclass(target, BaseException):
             raise PermissionError("the candidate may not create objects of test classes")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .bridge import RemoteModule, current
+from .bridge import RemoteModule, attach, current, remote_of
 from .mirrors import RemoteObject
 from .peer import PeerLost
 
@@ -19,15 +19,15 @@ __all__ = ["CandidateLost", "import_module", "is_remote", "text"]
 CandidateLost = PeerLost
 
 
-def import_module(name: str) -> Any:
-    """Import module `name` in the candidate's process and return a handle on it."""
-    return current().request("import", None, name)
+def import_module(name: str) -> RemoteModule:
+    """Import module `name` in the candidate's process and return it, as a remote module."""
+    return attach(RemoteModule(name), current().request("import", None, name))
 
 
 def text(obj: Any) -> str:
     """Return `str(obj)` as the candidate's process computes it (plain data comes back as is)."""
     if isinstance(obj, RemoteModule):
-        obj = obj.__dict__["__remote__"]
+        obj = remote_of(obj)
     return current().request("str", obj) if is_remote(obj) else str(obj)
 
 

@@ -47,6 +47,11 @@ def builtin_functions() -> frozenset[str]:
     return frozenset(names)
 
 
+def settable(target: object, name: str) -> bool:
+    """Tell whether the candidate may set attribute `name` of a test's object (rarely)."""
+    return isinstance(target, sqlite3.Connection) and name in SETTABLE
+
+
 def check(op: str, target: object, args: tuple) -> None:
     """Raise PermissionError when `op` on a shared connection would reach the test's side."""
     cls = target if isinstance(target, type) else type(target)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
 import time
 
 import pytest
 
+from sandbox.harness import bridge, remote
 from sandbox.harness.peer import PeerLost
 
 from .bridge_pair import Pair
@@ -152,3 +154,45 @@ def test_a_dead_candidate_fails_every_call_and_never_looks_like_an_exception(pai
         pytest.fail("PeerLost was caught as an Exception")
     except PeerLost:
         pass
+
+
+@pytest.fixture
+def connected(pair, monkeypatch):
+    monkeypatch.setattr(bridge, "_current", pair.tester)
+    return pair
+
+
+def test_monkeypatching_a_candidate_module_patches_it_there_and_undoes(connected, monkeypatch):
+    connected.load(
+        "import hashlib\nfrom hashlib import sha256 as digest\n"
+        "def name():\n    return digest(b'').name\n"
+    )
+    module = bridge.attach(
+        bridge.RemoteModule(connected.name),
+        connected.tester.request("import", None, connected.name),
+    )
+    assert {"digest", "name", "hashlib"} <= set(vars(module)) and "digest" in dir(module)
+    original = module.digest
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "digest", lambda data: connected.tester.request("getattr", None, "x"))
+        assert module.digest is not original
+    assert module.digest is original and module.name() == "sha256"
+
+
+def test_a_standard_module_of_the_candidate_is_a_remote_module(connected):
+    hashlib_there = remote.import_module("hashlib")
+    assert isinstance(hashlib_there, bridge.RemoteModule) and remote.is_remote(hashlib_there)
+    assert "sha256" in dir(hashlib_there) and "sha256" in vars(hashlib_there)
+    assert hashlib_there.sha256(b"abc").hexdigest() == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_the_candidate_cannot_set_attributes_of_what_a_test_hands_it(pair):
+    tally = pair.load("def cheat(counter):\n    counter.calls = 99\n")
+
+    class Counter:
+        calls = 0
+
+    counter = Counter()
+    with pytest.raises(PermissionError):
+        tally.cheat(counter)
+    assert counter.calls == 0
