@@ -1,18 +1,9 @@
 """Challenge kinds as plugins: one contract (base.py), one registry, one module per kind."""
 
-from assessor.kinds.base import (
-    ChallengeKindPlugin,
-    FolderParts,
-    FolderRules,
-    KindError,
-    KindNotInstalled,
-    Material,
-    NotRunnable,
-    ReferenceFailed,
-    Scoring,
-)
+from assessor.kinds.base import ChallengeKindPlugin, FolderParts, FolderRules, Material, Scoring
 from assessor.kinds.code import PythonModuleKind
 from assessor.kinds.design import DesignKind
+from assessor.kinds.errors import KindError, KindNotInstalled, NotRunnable, ReferenceFailed
 from assessor.kinds.http_api import HttpApiKind
 from assessor.kinds.registry import DEFAULT_KIND, find_kind, get_kind, kind_names, register
 

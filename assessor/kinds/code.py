@@ -22,10 +22,10 @@ from assessor.kinds.base import (
     FolderRules,
     Material,
     ProblemSink,
-    ReferenceFailed,
     Scoring,
     TestSet,
 )
+from assessor.kinds.errors import ReferenceFailed
 from assessor.services.scoring import ScoreCard, score_result
 
 VISIBILITIES = ("public", "hidden")

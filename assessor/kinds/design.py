@@ -13,11 +13,11 @@ from assessor.kinds.base import (
     FolderParts,
     FolderRules,
     Material,
-    NotRunnable,
     ProblemSink,
     Scoring,
     TestSet,
 )
+from assessor.kinds.errors import NotRunnable
 
 
 class DesignKind(ChallengeKindPlugin):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from assessor.kinds.base import PARTS, ChallengeKindPlugin, FolderRules, KindNotInstalled, Scoring
+from assessor.kinds.base import PARTS, ChallengeKindPlugin, FolderRules, Scoring
+from assessor.kinds.errors import KindNotInstalled
 
 
 class NotInstalledKind(ChallengeKindPlugin):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assessor.kinds.base import ChallengeKindPlugin, KindNotInstalled
+from assessor.kinds.base import ChallengeKindPlugin
+from assessor.kinds.errors import KindNotInstalled
 from assessor.kinds.missing import NotInstalledKind
 
 # The kind of a challenge.yaml that names none: every challenge written before kinds existed.
