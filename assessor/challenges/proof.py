@@ -111,8 +111,9 @@ def _variant(name: str, card: ScoreCard, result: sandbox.Result) -> VariantRun:
     )
 
 
-def prove(spec: ChallengeSpec, run: Runner, *, progress: Progress = lambda _: None,
-          parallel: int = 1) -> Report:
+def prove(
+    spec: ChallengeSpec, run: Runner, *, progress: Progress = lambda _: None, parallel: int = 1
+) -> Report:
     """Run the reference, its repeat, the starter and every wrong solution; judge them."""
     progress(f"{spec.slug}: reference solution")
     first, manifest = reference_manifest(spec, run)
@@ -129,8 +130,12 @@ def prove(spec: ChallengeSpec, run: Runner, *, progress: Progress = lambda _: No
     return judge(spec, first, manifest, results)
 
 
-def judge(spec: ChallengeSpec, first: sandbox.Result, manifest: list[dict[str, Any]],
-          results: Mapping[str, sandbox.Result]) -> Report:
+def judge(
+    spec: ChallengeSpec,
+    first: sandbox.Result,
+    manifest: list[dict[str, Any]],
+    results: Mapping[str, sandbox.Result],
+) -> Report:
     """Turn the runs into checks (separate from running, so it is testable with any result)."""
     checks: list[Check] = []
     cards = {"reference": score_result(manifest, first)}
@@ -141,17 +146,27 @@ def judge(spec: ChallengeSpec, first: sandbox.Result, manifest: list[dict[str, A
 
     ref = by_name["reference"]
     if first.status is not sandbox.RunStatus.COMPLETED or not manifest or ref.failed:
-        detail = first.detail if first.status is not sandbox.RunStatus.COMPLETED else \
-            f"failing: {', '.join(ref.failed) or 'no tests collected'}"
+        detail = (
+            first.detail
+            if first.status is not sandbox.RunStatus.COMPLETED
+            else f"failing: {', '.join(ref.failed) or 'no tests collected'}"
+        )
         checks.append(Check("reference passes", False, detail))
     else:
-        checks.append(Check("reference passes", True, f"{len(manifest)} tests, "
-                                                       f"{ref.max_score:g} points"))
+        checks.append(
+            Check("reference passes", True, f"{len(manifest)} tests, {ref.max_score:g} points")
+        )
     visibilities = {m["visibility"] for m in manifest}
     missing_kinds = {"public", "hidden"} - visibilities
-    checks.append(Check("public and hidden tests", not missing_kinds,
-                        "both present" if not missing_kinds else
-                        f"no {' or '.join(sorted(missing_kinds))} test ran"))
+    checks.append(
+        Check(
+            "public and hidden tests",
+            not missing_kinds,
+            "both present"
+            if not missing_kinds
+            else f"no {' or '.join(sorted(missing_kinds))} test ran",
+        )
+    )
     used = {m["skill"] for m in manifest}
     unknown = sorted(used - set(SKILLS))
     undeclared = sorted(used - set(spec.skills))
@@ -163,31 +178,59 @@ def judge(spec: ChallengeSpec, first: sandbox.Result, manifest: list[dict[str, A
         detail = "every test's skill is one the challenge declares"
     checks.append(Check("skills", not unknown and not undeclared, detail))
     bad_points = [m["id"] for m in manifest if not m["points"] > 0]
-    checks.append(Check("points", not bad_points, "every test is worth > 0 points"
-                        if not bad_points else f"zero or negative points: {bad_points}"))
+    checks.append(
+        Check(
+            "points",
+            not bad_points,
+            "every test is worth > 0 points"
+            if not bad_points
+            else f"zero or negative points: {bad_points}",
+        )
+    )
 
     repeat = results.get("reference (repeat)")
     if repeat is not None:
         a = {t.id: t.outcome for t in first.tests}
         b = {t.id: t.outcome for t in repeat.tests}
         diff = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-        checks.append(Check("deterministic", not diff and first.status == repeat.status,
-                            "two reference runs agree" if not diff else
-                            f"outcomes differ between runs: {', '.join(diff)}"))
+        checks.append(
+            Check(
+                "deterministic",
+                not diff and first.status == repeat.status,
+                "two reference runs agree"
+                if not diff
+                else f"outcomes differ between runs: {', '.join(diff)}",
+            )
+        )
 
     starter = by_name.get("starter")
     if starter is not None:
         full = starter.hidden_max > 0 and starter.hidden_score >= starter.hidden_max
-        checks.append(Check("starter incomplete", not full,
-                            f"starter reaches {starter.hidden_score:g}/{starter.hidden_max:g} "
-                            f"hidden points ({starter.percent:.0f}% overall)"))
+        checks.append(
+            Check(
+                "starter incomplete",
+                not full,
+                f"starter reaches {starter.hidden_score:g}/{starter.hidden_max:g} "
+                f"hidden points ({starter.percent:.0f}% overall)",
+            )
+        )
     for name in (n for n in results if n.startswith("wrong/")):
         run = by_name[name]
-        checks.append(Check(f"{name} caught", run.score < run.max_score,
-                            f"scores {run.percent:.0f}%" + (f"; fails {len(run.failed)} test(s)"
-                                                            if run.failed else "")))
+        checks.append(
+            Check(
+                f"{name} caught",
+                run.score < run.max_score,
+                f"scores {run.percent:.0f}%"
+                + (f"; fails {len(run.failed)} test(s)" if run.failed else ""),
+            )
+        )
     limit = float(spec.limits["timeout_s"])
     slowest = max(ref.seconds, by_name.get("reference (repeat)", ref).seconds)
-    checks.append(Check("time headroom", slowest <= HEADROOM * limit,
-                        f"reference took {slowest:.1f}s of a {limit:g}s limit"))
+    checks.append(
+        Check(
+            "time headroom",
+            slowest <= HEADROOM * limit,
+            f"reference took {slowest:.1f}s of a {limit:g}s limit",
+        )
+    )
     return Report(spec.slug, spec.kind, tuple(checks), tuple(runs), tuple(manifest))

@@ -26,8 +26,16 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CRITERION_RE = SLUG_RE
 KNOWN_KEYS = {"title", "kind", "skills", "difficulty", "minutes", "editable", "limits", "summary"}
 REQUIRED_KEYS = ("title", "kind", "skills")
-KNOWN_ENTRIES = {"challenge.yaml", "statement.md", "starter", "solution", "wrong", "tests",
-                 "rubric.yaml", "README.md"}
+KNOWN_ENTRIES = {
+    "challenge.yaml",
+    "statement.md",
+    "starter",
+    "solution",
+    "wrong",
+    "tests",
+    "rubric.yaml",
+    "README.md",
+}
 # Files that never belong to the content (editor and Python droppings) and are not hashed.
 IGNORED = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.DS_Store|.*\.pyc|\.git)(/|$)")
 MAX_FILE_BYTES = 512 * 1024  # a challenge file is source text; anything bigger is a mistake
@@ -66,8 +74,11 @@ def content_hash(folder: Path) -> str:
 
 
 def _files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*")
-            if p.is_file() and not IGNORED.search(p.relative_to(folder).as_posix())]
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not IGNORED.search(p.relative_to(folder).as_posix())
+    ]
 
 
 class _Reader:
@@ -140,13 +151,15 @@ class _Reader:
         meta["skills"] = self._skills(data.get("skills"))
         difficulty = data.get("difficulty", "medium")
         if difficulty not in DIFFICULTIES:
-            self.problem(file, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}",
-                         "difficulty")
+            self.problem(
+                file, f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}", "difficulty"
+            )
         meta["difficulty"] = difficulty
         minutes = data.get("minutes", 30)
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 480:
-            self.problem(file, f"must be a whole number of minutes from 5 to 480, got {minutes!r}",
-                         "minutes")
+            self.problem(
+                file, f"must be a whole number of minutes from 5 to 480, got {minutes!r}", "minutes"
+            )
         meta["minutes"] = minutes if isinstance(minutes, int) else 30
         summary = data.get("summary", "")
         if not isinstance(summary, str):
@@ -159,8 +172,9 @@ class _Reader:
     def _kind(self, name: Any) -> ChallengeKindPlugin:
         kind = find_kind(name if isinstance(name, str) else repr(name))
         if not kind.installed:
-            self.problem("challenge.yaml", f"must be one of {', '.join(kind_names())}, got {name!r}",
-                         "kind")
+            self.problem(
+                "challenge.yaml", f"must be one of {', '.join(kind_names())}, got {name!r}", "kind"
+            )
         return kind
 
     def _skills(self, skills: Any) -> tuple[str, ...]:
@@ -172,8 +186,12 @@ class _Reader:
             return ()
         for skill in skills:
             if skill not in SKILLS:
-                self.problem(file, f"unknown skill {skill!r} (see docs/authoring.md for the "
-                                   f"vocabulary: {', '.join(SKILLS)})", "skills")
+                self.problem(
+                    file,
+                    f"unknown skill {skill!r} (see docs/authoring.md for the "
+                    f"vocabulary: {', '.join(SKILLS)})",
+                    "skills",
+                )
         if len(set(skills)) != len(skills):
             self.problem(file, "lists a skill twice", "skills")
         return tuple(s for s in skills if isinstance(s, str))
@@ -184,19 +202,25 @@ class _Reader:
         if limits is None:
             return merged
         if not isinstance(limits, dict):
-            self.problem(file, "must be a mapping such as {timeout_s: 20, memory_mb: 256}",
-                         "limits")
+            self.problem(
+                file, "must be a mapping such as {timeout_s: 20, memory_mb: 256}", "limits"
+            )
             return merged
         for key, value in limits.items():
             if key not in LIMIT_BOUNDS:
-                self.problem(file, f"unknown limit (known: {', '.join(LIMIT_BOUNDS)})",
-                             f"limits.{key}")
+                self.problem(
+                    file, f"unknown limit (known: {', '.join(LIMIT_BOUNDS)})", f"limits.{key}"
+                )
                 continue
             low, high = LIMIT_BOUNDS[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or not low <= value <= high:
-                self.problem(file, f"must be a number from {low} to {high}, got {value!r}",
-                             f"limits.{key}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not low <= value <= high
+            ):
+                self.problem(
+                    file, f"must be a number from {low} to {high}, got {value!r}", f"limits.{key}"
+                )
                 continue
             merged[key] = value
         return merged
@@ -205,8 +229,11 @@ class _Reader:
         file = "challenge.yaml"
         if declared is None:
             return tuple(sorted(starter))
-        if not isinstance(declared, list) or not all(isinstance(p, str) for p in declared) \
-                or not declared:
+        if (
+            not isinstance(declared, list)
+            or not all(isinstance(p, str) for p in declared)
+            or not declared
+        ):
             self.problem(file, "must be a non-empty list of starter file paths", "editable")
             return ()
         for path in declared:
@@ -246,9 +273,14 @@ class _Reader:
                 self.problem(file, "must be a positive number", f"{where}.points")
             if not isinstance(guidance, str):
                 self.problem(file, "must be a string", f"{where}.guidance")
-            criteria.append(RubricCriterion(str(cid), str(title or ""),
-                                            float(points) if isinstance(points, int | float)
-                                            else 0.0, str(guidance or "")))
+            criteria.append(
+                RubricCriterion(
+                    str(cid),
+                    str(title or ""),
+                    float(points) if isinstance(points, int | float) else 0.0,
+                    str(guidance or ""),
+                )
+            )
         return tuple(criteria)
 
 
@@ -262,7 +294,9 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         reader.problem(folder.name, "folder name (the slug) must be lowercase-with-dashes")
     for entry in sorted(folder.iterdir()):
         if entry.name not in KNOWN_ENTRIES and not IGNORED.search(entry.name):
-            reader.problem(entry.name, f"unexpected entry (known: {', '.join(sorted(KNOWN_ENTRIES))})")
+            reader.problem(
+                entry.name, f"unexpected entry (known: {', '.join(sorted(KNOWN_ENTRIES))})"
+            )
     data = reader.yaml_file("challenge.yaml", required=True)
     meta = reader.metadata(data)
     kind: ChallengeKindPlugin = meta.get("kind") or find_kind(DEFAULT_KIND)
@@ -287,21 +321,40 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         for stray in sorted(p for p in wrong_root.iterdir() if p.is_file()):
             reader.problem(f"wrong/{stray.name}", "each wrong solution must be a folder")
     elif rules.needs("wrong"):
-        reader.problem("wrong/", f"missing: a {kind.description} challenge needs at least one "
-                                 "known-wrong solution")
+        reader.problem(
+            "wrong/",
+            f"missing: a {kind.description} challenge needs at least one known-wrong solution",
+        )
     editable = reader.editable(meta.get("editable"), starter)
     options = kind.read_options(data if isinstance(data, dict) else {}, starter, reader.problem)
     kind.check_folder(FolderParts(starter, solution, wrong, tests, editable), reader.problem)
-    rubric = reader.rubric(reader.yaml_file("rubric.yaml", required=rules.needs("rubric"),
-                                            why=f"a {kind.description} challenge needs one"))
+    rubric = reader.rubric(
+        reader.yaml_file(
+            "rubric.yaml",
+            required=rules.needs("rubric"),
+            why=f"a {kind.description} challenge needs one",
+        )
+    )
     _check_submission_policy(reader, starter, editable)
     if reader.problems:
         raise ChallengeFormatError(folder, reader.problems)
     return ChallengeSpec(
-        slug=folder.name, title=meta["title"], kind=kind.name, skills=meta["skills"],
-        difficulty=meta["difficulty"], minutes=meta["minutes"], editable=editable,
-        limits=meta["limits"], summary=meta["summary"], statement=statement, starter=starter,
-        solution=solution, wrong=wrong, tests=tests, rubric=rubric, options=options,
+        slug=folder.name,
+        title=meta["title"],
+        kind=kind.name,
+        skills=meta["skills"],
+        difficulty=meta["difficulty"],
+        minutes=meta["minutes"],
+        editable=editable,
+        limits=meta["limits"],
+        summary=meta["summary"],
+        statement=statement,
+        starter=starter,
+        solution=solution,
+        wrong=wrong,
+        tests=tests,
+        rubric=rubric,
+        options=options,
         content_hash=content_hash(folder),
     )
 

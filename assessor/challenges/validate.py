@@ -17,6 +17,4 @@ def validate(
     parallel: int = 1,
 ) -> Report:
     """Judge a folder already read, with the checks its kind defines."""
-    return get_kind(spec.kind).validate(
-        spec, backend, image, progress=progress, parallel=parallel
-    )
+    return get_kind(spec.kind).validate(spec, backend, image, progress=progress, parallel=parallel)
