@@ -1,11 +1,16 @@
 """Print the per-run cost of grading a small suite in a fresh sandbox next to bare pytest.
 
 Usage: .venv/bin/python bench/sandbox_overhead.py [--runs N] [--backend docker|fake]
+                                                   [--baseline DIR --baseline-image IMAGE]
 
 Three ways to run the same 4-test suite, each N times:
   in-process pytest   pytest.main() inside this interpreter (the floor: pytest's own work)
   subprocess pytest   a fresh `python -m pytest` (adds interpreter and pytest start-up)
-  sandbox             sandbox.run() on the chosen backend (a fresh hardened container each run)
+  sandbox             sandbox.run() on the chosen backend (fresh hardened containers each run)
+
+With --baseline, the sandbox of another checkout (DIR, an earlier commit, whose image is built as
+IMAGE) runs the same job in a worker process, interleaved run by run with this checkout's, so the
+two are compared in one run on the same machine load.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import statistics
 import subprocess
 import sys
@@ -105,6 +111,47 @@ def time_sandbox(backend: sandbox.Backend) -> float:
     return elapsed
 
 
+BASELINE_WORKER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import sandbox
+files, tests = json.loads(sys.stdin.readline())
+backend = sandbox.DockerBackend(image=sys.argv[2])
+for _ in sys.stdin:
+    started = time.perf_counter()
+    result = sandbox.run(sandbox.Job(files=files, tests=tests), backend)
+    elapsed = time.perf_counter() - started
+    ok = result.status is sandbox.RunStatus.COMPLETED and all(
+        t.outcome is sandbox.Outcome.PASSED for t in result.tests)
+    print(json.dumps([elapsed, ok, result.detail]), flush=True)
+"""
+
+
+class Baseline:
+    """The sandbox of an earlier checkout, run in a worker process of its own."""
+
+    def __init__(self, checkout: Path, image: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", BASELINE_WORKER, str(checkout), image],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.process.stdin.write(json.dumps([SOLUTION, TESTS]) + "\n")
+
+    def time(self) -> float:
+        """Run the job once in the baseline; return seconds."""
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        elapsed, ok, detail = json.loads(self.process.stdout.readline())
+        assert ok, f"the baseline failed: {detail}"
+        return elapsed
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
 def _row(name: str, samples: list[float]) -> str:
     return (
         f"{name:<20} mean {statistics.mean(samples):7.3f} s   "
@@ -118,15 +165,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--backend", default="docker", choices=sandbox.backend_names())
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit")
+    parser.add_argument("--baseline-image", default="assessor-sandbox:baseline")
     args = parser.parse_args()
     backend = sandbox.get_backend(args.backend)
+    baseline = Baseline(args.baseline, args.baseline_image) if args.baseline else None
+    old: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         solution, tests = _write(Path(tmp))
         time_in_process(solution, tests)  # warm imports once, as a long-lived worker would be
         time_sandbox(backend)  # warm the engine's image cache
         in_process = [time_in_process(solution, tests) for _ in range(args.runs)]
         fresh = [time_subprocess(solution, tests) for _ in range(args.runs)]
-        boxed = [time_sandbox(backend) for _ in range(args.runs)]
+        if baseline:
+            baseline.time()  # its warm-up
+        boxed = []
+        for _ in range(args.runs):  # interleaved, so both see the same machine load
+            boxed.append(time_sandbox(backend))
+            if baseline:
+                old.append(baseline.time())
+    if baseline:
+        baseline.close()
     print(f"{len(TESTS)} test files, 4 tests; {args.runs} runs each; backend {args.backend}")
     print(_row("in-process pytest", in_process))
     print(_row("subprocess pytest", fresh))
@@ -137,6 +196,12 @@ def main() -> None:
         f"sandbox / subprocess: {median / statistics.median(fresh):5.1f}x   "
         f"overhead over subprocess: {median - statistics.median(fresh):.3f} s"
     )
+    if old:
+        print(_row("baseline sandbox", old))
+        print(
+            f"sandbox / baseline: {median / statistics.median(old):5.2f}x (median), "
+            f"{median - statistics.median(old):+.3f} s per run"
+        )
 
 
 if __name__ == "__main__":
