@@ -270,8 +270,9 @@ class Codec:
         ref, cls = value[1], value[2]
         if not isinstance(ref, int) or not isinstance(cls, RemoteType):
             raise ProtocolError("a reference without a remote class")
-        if not issubclass(cls, RemoteObject) or issubclass(cls, RemoteRecord):
+        if not issubclass(cls, RemoteObject):
             raise ProtocolError(f"a plain reference of class {cls!r}")
+        # A record met again inside itself (a cycle) is the handle whose fields arrive last.
         return self.space.handle(ref, cls)
 
     def _class(self, value: list) -> type:

@@ -177,6 +177,26 @@ def test_dataclasses_arrive_as_records_compared_here(mod):
     assert mod.echo(document) is document and document.title == "b"
 
 
+def test_a_cycle_of_records_arrives_as_the_same_records(pair):
+    mod = pair.load(
+        """
+        import dataclasses
+
+        @dataclasses.dataclass(eq=False)
+        class Node:
+            name: str
+            other: object = None
+
+        def ring():
+            a, b = Node("a"), Node("b")
+            a.other, b.other = b, a
+            return a
+        """
+    )
+    a = mod.ring()
+    assert a.name == "a" and a.other.name == "b" and a.other.other is a
+
+
 def test_enums_and_named_tuples_are_local_mirrors(mod):
     state = mod.echo(mod.State.OPEN)
     assert isinstance(state, enum.Enum) and state is mod.State.OPEN and state.value == "open"
