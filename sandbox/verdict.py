@@ -98,6 +98,13 @@ def _status(
     if "harness_error" in payload:
         return RunStatus.CRASHED, f"crashed: the harness failed: {payload['harness_error']}"
     candidate = payload.get("candidate") or {}
+    if candidate and not candidate.get("connected"):
+        # The agent listens before any of the candidate's code runs (modules are imported
+        # when the tests ask): never reaching it is the infrastructure's failure, retried.
+        return RunStatus.INFRASTRUCTURE_ERROR, (
+            f"infrastructure error: the candidate's container never served the tests "
+            f"({candidate.get('closed') or 'no connection'})"
+        )
     if candidate.get("closed"):
         during = candidate.get("lost_during") or "the run"
         code = "" if theirs.exit_code is None else f", exit code {theirs.exit_code}"

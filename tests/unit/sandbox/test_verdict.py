@@ -6,7 +6,7 @@ import pytest
 
 import sandbox
 from sandbox.harness.frame import encode_record
-from sandbox.verdict import Observation, build_result
+from sandbox.verdict import CandidateObservation, Observation, build_result
 
 from .samples import EXPECTED, make_job
 
@@ -145,3 +145,41 @@ def test_messages_and_tails_are_capped():
     assert len(res.tests[0].message) <= sandbox.model.MESSAGE_LIMIT
     assert len(res.stdout_tail) <= sandbox.model.TAIL_LIMIT
     assert len(res.stderr_tail) <= sandbox.model.TAIL_LIMIT
+
+
+def candidate_record(**candidate) -> bytes:
+    body = payload()
+    body["candidate"] = {"connected": True, "closed": None, "lost_during": None, **candidate}
+    return encode_record(NONCE, body)
+
+
+def test_the_candidates_process_ending_mid_run_is_a_crash_naming_the_test():
+    res = result(
+        candidate_record(closed="the other side closed the connection", lost_during=EXPECTED[1]),
+        candidate=CandidateObservation(exit_code=7),
+    )
+    assert res.status is sandbox.RunStatus.CRASHED
+    assert f"ended during {EXPECTED[1]}" in res.detail and "exit code 7" in res.detail
+
+
+def test_a_candidate_that_never_served_is_an_infrastructure_error():
+    res = result(candidate_record(connected=False, closed="never started listening"))
+    assert res.status is sandbox.RunStatus.INFRASTRUCTURE_ERROR
+
+
+@pytest.mark.parametrize(
+    "seen, status, words",
+    [
+        ({"oom_killed": True}, "memory_exceeded", "the candidate's code hit"),
+        ({"output_exceeded": True}, "output_exceeded", "the candidate's code wrote"),
+        ({"output": b"x" * 300 * 1024}, "output_exceeded", "the candidate's code wrote"),
+    ],
+)
+def test_the_candidates_container_is_judged_before_the_record(seen, status, words):
+    res = result(candidate_record(), candidate=CandidateObservation(**seen))
+    assert res.status == status and words in res.detail
+
+
+def test_the_candidates_output_is_its_own_tail():
+    res = result(record(), candidate=CandidateObservation(output=b"debug print\n"))
+    assert res.candidate_tail == "debug print\n" and "debug" not in res.stdout_tail
