@@ -9,7 +9,7 @@ import click
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 from assessor import create_app
-from assessor.config import PROJECT_ROOT
+from assessor.config import PROJECT_ROOT, ensure_dev_secret
 from sandbox.cli import sandbox as sandbox_group
 
 
@@ -36,8 +36,9 @@ def cli() -> None:
     """Run the Assessor platform."""
     # The embedded SQLite database and queue live under instance/; SQLite cannot create the
     # folder itself. Done here rather than in create_app, which must stay free of side effects.
-    instance = os.environ.get("ASSESSOR_INSTANCE") or str(PROJECT_ROOT / "instance")
-    Path(instance).mkdir(parents=True, exist_ok=True)
+    instance = Path(os.environ.get("ASSESSOR_INSTANCE") or str(PROJECT_ROOT / "instance"))
+    instance.mkdir(parents=True, exist_ok=True)
+    ensure_dev_secret(instance)
 
 
 cli.add_command(shell_command)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class ConfigurationError(RuntimeError):
@@ -30,6 +31,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def ensure_dev_secret(instance: Path, env: Mapping[str, str] | None = None) -> None:
+    """Create instance/secret_key for local use, unless SECRET_KEY is set or in production."""
+    env = os.environ if env is None else env
+    if env.get("SECRET_KEY") or env.get("ASSESSOR_ENV") == "production":
+        return
+    key_file = instance / DEV_SECRET_FILE
+    if not key_file.exists():
+        # Readable by its owner only: it signs sessions and derives invitation links.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(os.urandom(32).hex())
+
+
 def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None = None) -> dict:
     """Build the settings dict from the environment (read at create_app, never at import)."""
     env = os.environ if env is None else env
@@ -43,8 +57,10 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
             "SECRET_KEY must be set to at least 32 random characters when ASSESSOR_ENV=production"
         )
     if not secret:
-        # A per-process random key is safe for local use: sessions simply end on restart.
-        secret = os.urandom(32).hex()
+        # Local use: the key `assessor` keeps under instance/ (see cli.py), so invitation links,
+        # which are derived from it, and sessions survive a restart; else one per process.
+        key_file = instance / DEV_SECRET_FILE
+        secret = key_file.read_text().strip() if key_file.is_file() else os.urandom(32).hex()
 
     queue_url = env.get("QUEUE_URL") or f"sqlite:///{instance / 'queue.sqlite3'}"
     settings: dict[str, Any] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from werkzeug.security import generate_password_hash
+
 from assessor.extensions import db
 from assessor.models import (
     Assessment,
@@ -22,6 +24,9 @@ from assessor.models import (
 from assessor.services.invitations import hash_token
 
 TEST_PASSWORD = "correct horse battery staple"
+# One cheap hash for every factory user: scrypt per user and per login would make each test
+# that signs several people in take seconds. Real hashing is tested in test_users.
+_TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1")
 _seq = itertools.count(1)
 
 
@@ -34,7 +39,10 @@ def make_user(
 ) -> User:
     n = next(_seq)
     user = User(email=email or f"user{n}@example.test", name=f"User {n}", role=role, active=active)
-    user.set_password(password)
+    if password == TEST_PASSWORD:
+        user.password_hash = _TEST_HASH
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user

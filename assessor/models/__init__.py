@@ -5,14 +5,16 @@ from assessor.models.assessments import (
     AssessmentItem,
     AssessmentShare,
     AssessmentStatus,
+    ShareAccess,
 )
 from assessor.models.attempts import Attempt, AttemptEvent, AttemptStatus, Draft, DraftSnapshot
 from assessor.models.audit import AuditEvent
 from assessor.models.challenges import Challenge, ChallengeVersion, Difficulty
+from assessor.models.mail import MessageStatus, OutboxMessage
 from assessor.models.reviews import Decision, Review
 from assessor.models.submissions import Submission, SubmissionKind, SubmissionStatus, TestResult
 from assessor.models.types import utcnow
-from assessor.models.users import Role, User
+from assessor.models.users import PasswordReset, Role, User
 
 __all__ = [
     "Assessment",
@@ -29,8 +31,12 @@ __all__ = [
     "Difficulty",
     "Draft",
     "DraftSnapshot",
+    "MessageStatus",
+    "OutboxMessage",
+    "PasswordReset",
     "Review",
     "Role",
+    "ShareAccess",
     "Submission",
     "SubmissionKind",
     "SubmissionStatus",

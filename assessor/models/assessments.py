@@ -20,9 +20,19 @@ class AssessmentStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class ShareAccess(enum.StrEnum):
+    VIEWER = "viewer"  # sees progress and reports, and reviews
+    EDITOR = "editor"  # also edits, invites and archives
+
+
 class Assessment(db.Model):
     __tablename__ = "assessments"
-    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="positive_duration"),
+        CheckConstraint(
+            "time_budget_minutes IS NULL OR time_budget_minutes > 0", name="positive_time_budget"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -33,6 +43,16 @@ class Assessment(db.Model):
         str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.DRAFT
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
+    # The author's planned total for the challenges, shown beside their summed `minutes`.
+    time_budget_minutes: Mapped[int | None]
+    # Blind review: a reviewer sees others' scorecards only after submitting their own; with
+    # hide_identity, reviewers also see "Candidate 3" instead of a name and email.
+    blind_review: Mapped[bool] = mapped_column(default=False)
+    hide_identity: Mapped[bool] = mapped_column(default=False)
+    # Set when the first invitation is sent: from then on the challenges, their versions and the
+    # duration are what every invited candidate gets, and no edit changes them.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship()
     items: Mapped[list[AssessmentItem]] = relationship(
@@ -65,7 +85,7 @@ class AssessmentItem(db.Model):
 
 
 class AssessmentShare(db.Model):
-    """Another interviewer who may see and manage the assessment."""
+    """Another interviewer who may see (viewer) or also manage (editor) the assessment."""
 
     __tablename__ = "assessment_shares"
 
@@ -75,4 +95,9 @@ class AssessmentShare(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    access: Mapped[ShareAccess] = mapped_column(
+        str_enum(ShareAccess, "share_access"), default=ShareAccess.VIEWER
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

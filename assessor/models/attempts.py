@@ -37,8 +37,11 @@ class Attempt(db.Model):
     )
     candidate_name: Mapped[str] = mapped_column(String(120))
     candidate_email: Mapped[str] = mapped_column(String(254))
-    # SHA-256 of the invitation token: a leaked database does not leak working links.
+    # SHA-256 of the invitation token: a leaked database does not leak working links. The token
+    # itself is never stored: it is derived again from SECRET_KEY and this salt when staff copy
+    # the link, and a new salt re-issues it (the old link then stops working).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_salt: Mapped[str] = mapped_column(String(32), default="")
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     extra_minutes: Mapped[int] = mapped_column(default=0)
@@ -49,6 +52,8 @@ class Attempt(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first visit of the link
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assessment: Mapped[Assessment] = relationship()
     drafts: Mapped[list[Draft]] = relationship(back_populates="attempt")

@@ -28,11 +28,14 @@ class Review(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # {str(item_id): {criterion_id: points}} for design challenges' rubrics.
+    # {str(item_id): {criterion_id: points}}: the rubric of each design challenge, and the
+    # manual criteria of code challenges that have a rubric.
     rubric_scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
     decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, "decision"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A draft scorecard until submitted; in blind mode others' stay hidden until then.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     reviewer: Mapped[User] = relationship()

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import select
 
 from assessor.extensions import db
-from assessor.models import Assessment, AssessmentShare, Role, User
+from assessor.models import Assessment, AssessmentShare, Role, ShareAccess, User
 
 
 class Permission(enum.StrEnum):
@@ -17,8 +17,11 @@ class Permission(enum.StrEnum):
     VIEW_CATALOG = "view_catalog"
     MANAGE_CHALLENGES = "manage_challenges"
     CREATE_ASSESSMENT = "create_assessment"
-    VIEW_ASSESSMENT = "view_assessment"  # object-level: owner, shared, or admin
-    MANAGE_ASSESSMENT = "manage_assessment"  # object-level: owner, shared, or admin
+    # Object-level: the owner, an interviewer it is shared with (viewer or editor), or an admin.
+    # Seeing an assessment includes reviewing its attempts.
+    VIEW_ASSESSMENT = "view_assessment"
+    # Object-level: the owner, an editor share, or an admin (edit, invite, share, archive).
+    MANAGE_ASSESSMENT = "manage_assessment"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -47,19 +50,26 @@ def can(user: User | None, permission: Permission, obj: Assessment | None = None
         return False
     if obj is None or permission not in OBJECT_LEVEL or user.role is Role.ADMIN:
         return True
-    return is_owner_or_shared(user, obj)
+    access = share_access(user, obj)
+    if permission is Permission.MANAGE_ASSESSMENT:
+        return access is ShareAccess.EDITOR
+    return access is not None
+
+
+def share_access(user: User, assessment: Assessment) -> ShareAccess | None:
+    """Return what the user may do with the assessment: the owner edits; None if nothing."""
+    if assessment.owner_id == user.id:
+        return ShareAccess.EDITOR
+    return db.session.scalar(
+        select(AssessmentShare.access).where(
+            AssessmentShare.assessment_id == assessment.id, AssessmentShare.user_id == user.id
+        )
+    )
 
 
 def is_owner_or_shared(user: User, assessment: Assessment) -> bool:
     """Tell whether the assessment is the user's own or shared with them."""
-    if assessment.owner_id == user.id:
-        return True
-    shared = db.session.scalar(
-        select(AssessmentShare.user_id).where(
-            AssessmentShare.assessment_id == assessment.id, AssessmentShare.user_id == user.id
-        )
-    )
-    return shared is not None
+    return share_access(user, assessment) is not None
 
 
 def visible_assessments_filter(user: User):

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
 
 from assessor.services import DomainError
-from assessor.web import api, auth, candidate, staff
+from assessor.services.permissions import Permission, can
+from assessor.web import (
+    admin,
+    api,
+    assessments,
+    auth,
+    candidate,
+    catalog,
+    invitations,
+    reviews,
+    staff,
+)
 from assessor.web.access import load_user
 
 
@@ -15,7 +27,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(candidate.bp)
+    for blueprint in (catalog.bp, assessments.bp, invitations.bp, reviews.bp, admin.bp):
+        app.register_blueprint(blueprint)
     auth.login_manager_setup(load_user)
+    app.context_processor(lambda: {"nav_links": nav_links})
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -23,6 +38,25 @@ def register_blueprints(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, _http_error)
+
+
+# The main menu: (label, endpoint, permission). A link shows when its page exists and the
+# user's role holds the permission.
+NAV = (
+    ("Home", "staff.home", Permission.VIEW_HOME),
+    ("Catalog", "catalog.index", Permission.VIEW_CATALOG),
+    ("Staff", "admin.users", Permission.MANAGE_USERS),
+    ("Audit log", "admin.audit", Permission.VIEW_AUDIT),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """Return the menu entries (label, URL) the signed-in user may open."""
+    return [
+        (label, url_for(endpoint))
+        for label, endpoint, permission in NAV
+        if endpoint in current_app.view_functions and can(current_user, permission)
+    ]
 
 
 def wants_json() -> bool:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response, abort, current_app, jsonify, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, stream_with_context
+from flask_login import current_user
 
 from assessor.extensions import db
-from assessor.models import Attempt, Submission
+from assessor.models import Attempt
+from assessor.services.access import visible_assessment, visible_attempt, visible_submission
 from assessor.services.permissions import Permission
 from assessor.services.progress import assessment_progress
 from assessor.services.status import attempt_status, submission_status
 from assessor.web.access import staff_required
-from assessor.web.staff import visible_assessment, visible_attempt
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -24,23 +25,20 @@ STREAM_INTERVAL = 1.0
 @bp.get("/submissions/<int:submission_id>")
 @staff_required(Permission.VIEW_ASSESSMENT)
 def submission(submission_id: int):
-    row = db.session.get(Submission, submission_id)
-    if row is None:
-        abort(404, "No such submission.")
-    visible_attempt(row.attempt_id)
+    row = visible_submission(current_user, submission_id)
     return jsonify(submission_status(row, for_candidate=False))
 
 
 @bp.get("/attempts/<int:attempt_id>")
 @staff_required(Permission.VIEW_ASSESSMENT)
 def attempt(attempt_id: int):
-    return jsonify(attempt_status(visible_attempt(attempt_id), for_candidate=False))
+    return jsonify(attempt_status(visible_attempt(current_user, attempt_id), for_candidate=False))
 
 
 @bp.get("/assessments/<int:assessment_id>/progress")
 @staff_required(Permission.VIEW_ASSESSMENT)
 def progress(assessment_id: int):
-    rows = assessment_progress(visible_assessment(assessment_id).id)
+    rows = assessment_progress(visible_assessment(current_user, assessment_id).id)
     return jsonify(
         attempts=[row.to_dict() for row in rows], pending=any(r.grading_pending for r in rows)
     )
@@ -50,7 +48,7 @@ def progress(assessment_id: int):
 @staff_required(Permission.VIEW_ASSESSMENT)
 def attempt_stream(attempt_id: int):
     """Stream the attempt's state as server-sent events whenever it changes."""
-    visible_attempt(attempt_id)
+    visible_attempt(current_user, attempt_id)
     limit = current_app.config.get("STATUS_STREAM_SECONDS", STREAM_SECONDS)
 
     def events():

@@ -1,7 +1,7 @@
 import pytest
 
 from assessor.extensions import db
-from assessor.models import AssessmentShare, Role
+from assessor.models import AssessmentShare, Role, ShareAccess
 from assessor.services.permissions import Permission, can, visible_assessments_filter
 from tests.factories import make_assessment, make_user
 
@@ -35,6 +35,23 @@ def test_interviewer_sees_own_and_shared_assessments_only(ctx):
     db.session.commit()
     assert can(colleague, Permission.VIEW_ASSESSMENT, assessment)
     assert not can(stranger, Permission.VIEW_ASSESSMENT, assessment)
+
+
+def test_a_viewer_share_sees_and_an_editor_share_also_manages(ctx):
+    owner, viewer, editor = make_user(), make_user(), make_user()
+    assessment = make_assessment(owner)
+    db.session.add_all(
+        [
+            AssessmentShare(assessment_id=assessment.id, user_id=viewer.id),
+            AssessmentShare(
+                assessment_id=assessment.id, user_id=editor.id, access=ShareAccess.EDITOR
+            ),
+        ]
+    )
+    db.session.commit()
+    assert can(viewer, Permission.VIEW_ASSESSMENT, assessment)
+    assert not can(viewer, Permission.MANAGE_ASSESSMENT, assessment)
+    assert can(editor, Permission.MANAGE_ASSESSMENT, assessment)
 
 
 def test_admin_sees_every_assessment(ctx):

@@ -1,0 +1,181 @@
+"""The route x role table: who may reach each staff route, checked against one shared world.
+
+Each `test_roles_*.py` module lists its routes in `ROUTES` and calls `check(...)` through a
+parametrized test; `test_roles_core.py` also fails when a staff route is in no module's table.
+
+Expectations per role: OK (any 2xx, or a redirect that is not to the login page), LOGIN (sent
+to sign in: a 302 to /login, or 401 for the API), FORBIDDEN (403: the role may not), HIDDEN (404:
+the object is not theirs, and its id reveals nothing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from assessor.extensions import db
+from assessor.models import (
+    AssessmentShare,
+    AttemptStatus,
+    Role,
+    ShareAccess,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+)
+from tests.factories import make_assessment, make_attempt, make_user, make_version
+
+OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
+ROLES = ("anonymous", "author", "stranger", "viewer", "editor", "owner", "admin")
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """One staff route: method, path with {placeholders}, and the expectation per role."""
+
+    method: str
+    path: str
+    expect: dict[str, str]
+    data: dict[str, Any] | Callable[[dict], dict[str, Any]] | None = None
+
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def staff(method: str, path: str, **overrides: str) -> Route:
+    """A route every signed-in role may use (a page any staff member sees)."""
+    expect = dict.fromkeys(ROLES, OK) | {"anonymous": LOGIN} | overrides
+    return Route(method, path, expect)
+
+
+def assessment_reader(method: str, path: str, data: Any = None) -> Route:
+    """A route of one assessment that its owner, both shares and admins may use."""
+    expect = {
+        "anonymous": LOGIN,
+        "author": FORBIDDEN,
+        "stranger": HIDDEN,
+        "viewer": OK,
+        "editor": OK,
+        "owner": OK,
+        "admin": OK,
+    }
+    return Route(method, path, expect, data)
+
+
+def assessment_writer(method: str, path: str, data: Any = None) -> Route:
+    """A route that changes one assessment: owner, editor share and admins; a viewer may not."""
+    expect = {
+        "anonymous": LOGIN,
+        "author": FORBIDDEN,
+        "stranger": HIDDEN,
+        "viewer": FORBIDDEN,
+        "editor": OK,
+        "owner": OK,
+        "admin": OK,
+    }
+    return Route(method, path, expect, data)
+
+
+def role_only(method: str, path: str, roles: set[str], data: Any = None) -> Route:
+    """A route guarded by role alone: the listed roles may, other staff get 403."""
+    expect = {role: OK if role in roles else FORBIDDEN for role in ROLES} | {"anonymous": LOGIN}
+    return Route(method, path, expect, data)
+
+
+INTERVIEWERS = {"stranger", "viewer", "editor", "owner", "admin"}
+
+
+def build_world() -> dict[str, Any]:
+    """Create one of everything a staff route may act on; return names -> objects and ids."""
+    people = {
+        "admin": make_user(Role.ADMIN),
+        "author": make_user(Role.AUTHOR),
+        "owner": make_user(Role.INTERVIEWER),
+        "viewer": make_user(Role.INTERVIEWER),
+        "editor": make_user(Role.INTERVIEWER),
+        "stranger": make_user(Role.INTERVIEWER),
+    }
+    code = make_version("world-code")
+    design = make_version(
+        "world-design",
+        kind="design",
+        manifest=[],
+        files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
+        meta={"editable": ["answer.md"]},
+    )
+    design.rubric = [{"id": "scale", "title": "Scaling", "points": 5, "guidance": "Shards."}]
+    assessment = make_assessment(people["owner"], versions=[code, design])
+    db.session.add_all(
+        [
+            AssessmentShare(assessment_id=assessment.id, user_id=people["viewer"].id),
+            AssessmentShare(
+                assessment_id=assessment.id,
+                user_id=people["editor"].id,
+                access=ShareAccess.EDITOR,
+            ),
+        ]
+    )
+    attempt = make_attempt(assessment, status=AttemptStatus.SUBMITTED)
+    submission = Submission(
+        attempt_id=attempt.id,
+        item_id=assessment.items[0].id,
+        kind=SubmissionKind.FINAL,
+        status=SubmissionStatus.GRADED,
+        files={"solution.py": "def f():\n    return 1\n"},
+        score=1.0,
+        max_score=4.0,
+    )
+    db.session.add(submission)
+    target = make_user(Role.INTERVIEWER)  # a staff member an admin acts upon
+    db.session.commit()
+    return {
+        "people": people,
+        "assessment": assessment.id,
+        "attempt": attempt.id,
+        "item": assessment.items[0].id,
+        "design_item": assessment.items[1].id,
+        "submission": submission.id,
+        "challenge": "world-code",
+        "version": code.id,
+        "user": target.id,
+    }
+
+
+def classify(response) -> str:
+    """Map a response to OK, LOGIN, FORBIDDEN, HIDDEN or the raw status."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status == 401 or (status == 302 and "/login" in location):
+        return LOGIN
+    if status == 403:
+        return FORBIDDEN
+    if status == 404:
+        return HIDDEN
+    if 200 <= status < 400:
+        return OK
+    return str(status)
+
+
+def check(app, client, auth, route: Route, role: str) -> None:
+    """Request `route` as `role` in a fresh world and assert the table's expectation."""
+    with app.app_context():
+        world = build_world()
+        if role != "anonymous":
+            email = world["people"][role].email
+    if role != "anonymous":
+        auth.login(email)
+    path = route.path.format(**world)
+    data = route.data(world) if callable(route.data) else route.data
+    response = client.open(path, method=route.method, data=data)
+    got = classify(response)
+    assert got == route.expect[role], f"{route.id()} as {role}: {response.status_code}"
+
+
+def cases(routes: list[Route]) -> list[tuple[Route, str]]:
+    """Return (route, role) pairs for pytest.mark.parametrize."""
+    return [(route, role) for route in routes for role in ROLES]
+
+
+def case_id(value: Any) -> str:
+    return value.id() if isinstance(value, Route) else str(value)
