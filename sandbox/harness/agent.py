@@ -55,7 +55,7 @@ def prepare(files: dict[str, str], workdir: Path) -> int:
     return host
 
 
-def serve(name: str, timeout_s: float = ACCEPT_TIMEOUT_S) -> None:
+def serve(name: str, timeout_s: float = ACCEPT_TIMEOUT_S, source: str = "") -> None:
     """Accept the tester's connection and serve it until it closes."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address(name))
@@ -66,7 +66,7 @@ def serve(name: str, timeout_s: float = ACCEPT_TIMEOUT_S) -> None:
     finally:
         listener.close()
     conn.settimeout(None)
-    peer = Peer(conn, CandidatePolicy(), tester=False, max_workers=MAX_WORKERS)
+    peer = Peer(conn, CandidatePolicy(source), tester=False, max_workers=MAX_WORKERS)
     peer.read_loop()
     for violation in peer.violations:
         print(f"sandbox agent: {violation}", file=sys.stderr)
@@ -93,8 +93,9 @@ def main() -> int:
     except (ValueError, KeyError, TypeError) as exc:
         print(f"sandbox agent: unreadable request: {exc!r}", file=sys.stderr)
         return 2
-    host = prepare(files, Path(options.get("workdir", "/tmp/work")))  # noqa: S108 - private tmpfs
-    serve(name, float(options.get("accept_timeout_s", ACCEPT_TIMEOUT_S)))
+    workdir = Path(options.get("workdir", "/tmp/work"))  # noqa: S108 - private tmpfs
+    host = prepare(files, workdir)
+    serve(name, float(options.get("accept_timeout_s", ACCEPT_TIMEOUT_S)), str(workdir / "src"))
     sys.stdout.flush()
     sys.stderr.flush()
     # Stay until the host has read this container's memory counters and hangs up.

@@ -44,6 +44,7 @@ class RemoteModule(types.ModuleType):
     """A module of the candidate: attribute reads and writes happen in its container."""
 
     def __getattr__(self, name: str) -> Any:
+        __tracebackhide__ = True
         if is_dunder(name):
             raise AttributeError(name)
         return current().request("getattr", remote_of(self), name)
@@ -77,6 +78,7 @@ class CandidateModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self, names: set[str]) -> None:
         self.names = set(names)
+        self.failures: dict[str, BaseException] = {}
 
     def install(self) -> None:
         """Put the finder first, ahead of pytest's assertion rewriter and the path finders."""
@@ -96,7 +98,12 @@ class CandidateModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: types.ModuleType) -> None:
         """Import the module in the candidate's process (running its top-level code there)."""
-        attach(module, current().request("import", None, module.__name__))
+        __tracebackhide__ = True  # reports show the candidate's code, not the bridge
+        try:
+            attach(module, current().request("import", None, module.__name__))
+        except BaseException as exc:
+            self.failures.setdefault(module.__name__, exc)
+            raise
 
 
 def attach(module: types.ModuleType, handle: Any) -> types.ModuleType:

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgpack
 
-from .mirrors import RemoteObject, RemoteRecord, RemoteTraceback, RemoteType
+from .mirrors import RemoteObject, RemoteRecord, CandidateTraceback, RemoteType
 from .space import ProtocolError, Space
 
 TUPLE, SET, FROZENSET, BIGINT, DATETIME, DATE, TIME, TIMEDELTA, DECIMAL, UUID = range(1, 11)
@@ -346,7 +346,7 @@ class Codec:
         self.space.track(exc, ref)
         self.space.remember(ref, exc)
         if isinstance(trace, str) and trace:
-            exc.__cause__ = RemoteTraceback(trace[:MAX_TEXT])
+            exc.__cause__ = CandidateTraceback(trace[:MAX_TEXT])
         return exc
 
 

@@ -53,9 +53,11 @@ class RemoteType(type):
     """Metaclass of mirrored classes: calling one constructs the object on the other side."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
         return cls._peer.request("call", cls, args, kwargs)
 
     def __getattr__(cls, name: str) -> Any:
+        __tracebackhide__ = True
         if is_dunder(name) or name in ("_peer", "_class_ref"):
             raise AttributeError(name)
         return cls._peer.request("getattr", cls, name)
@@ -70,17 +72,20 @@ class RemoteObject(metaclass=RemoteType):
     __slots__ = ("__weakref__", "_ref")
 
     def __getattr__(self, name: str) -> Any:
+        __tracebackhide__ = True
         if is_dunder(name):
             raise AttributeError(name)
         return type(self)._peer.request("getattr", self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        __tracebackhide__ = True
         if name in LOCAL_SLOTS:
             object.__setattr__(self, name, value)
         else:
             type(self)._peer.request("setattr", self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        __tracebackhide__ = True
         type(self)._peer.request("delattr", self, name)
 
     def __eq__(self, other: object) -> bool:
@@ -118,6 +123,7 @@ class RemoteObject(metaclass=RemoteType):
 
 def _forward(name: str):
     """Return a method that performs protocol `name` on the other side."""
+    __tracebackhide__ = True
     op = {
         "__call__": "call",
         "__len__": "len",
@@ -133,16 +139,19 @@ def _forward(name: str):
     if op == "call":
 
         def method(self, *args, **kwargs):
+            __tracebackhide__ = True
             return type(self)._peer.request("call", self, args, kwargs)
 
     elif op == "exit":
 
         def method(self, kind, value, traceback):
+            __tracebackhide__ = True
             return type(self)._peer.request("exit", self, kind, value)
 
     else:
 
         def method(self, *args):
+            __tracebackhide__ = True
             return type(self)._peer.request(op, self, *args)
 
     method.__name__ = name
@@ -158,6 +167,7 @@ class RemoteMethod:
         self.name = name
 
     def __get__(self, instance: Any, owner: type) -> Any:
+        __tracebackhide__ = True
         if instance is None:
             return owner._peer.request("getattr", owner, self.name)
         return BoundRemoteMethod(instance, self.name)
@@ -173,6 +183,7 @@ class BoundRemoteMethod:
         self.name = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
         return type(self.handle)._peer.request("callmethod", self.handle, self.name, args, kwargs)
 
     def __repr__(self) -> str:
@@ -188,12 +199,14 @@ class RemoteRecord(RemoteObject):
     _eq = True
 
     def __getattr__(self, name: str) -> Any:
+        __tracebackhide__ = True
         values = object.__getattribute__(self, "_values")
         if name in values:
             return values[name]
         return RemoteObject.__getattr__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        __tracebackhide__ = True
         if name in type(self)._fields:
             RemoteObject.__setattr__(self, name, value)
             self._values[name] = value
@@ -228,9 +241,10 @@ class RemoteRecord(RemoteObject):
     __str__ = __repr__
 
 
-class RemoteTraceback(Exception):
-    """The other side's traceback, chained as the cause so reports show where it failed."""
+class CandidateTraceback(Exception):
+    """The candidate's traceback, chained as the cause so reports show where its code failed."""
 
+    __module__ = "builtins"  # reports print "CandidateTraceback: ...", no harness path
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
@@ -244,6 +258,7 @@ def _exc_repr(self) -> str:
 
 
 def _exc_getattr(self, name: str) -> Any:
+    __tracebackhide__ = True
     ref = self.__dict__.get("_ref")
     if is_dunder(name) or ref is None or name.startswith("_remote"):
         raise AttributeError(name)

@@ -85,6 +85,7 @@ class Peer:
     # -- making requests ------------------------------------------------------------------
     def request(self, op: str, target: Any, *args: Any) -> Any:
         """Perform `op` on `target` on the other side and return its result (or raise its error)."""
+        __tracebackhide__ = True  # failure reports show the test and the candidate's code
         if self.closed is not None:
             raise PeerLost(self.closed)
         tag = self._tag()

@@ -7,6 +7,7 @@ bridge), so pytest's own reports are trusted; the plugin turns them into one out
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any
 
@@ -46,6 +47,25 @@ def _message(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return cap(str(report.longrepr[2]))
     return cap(report.longreprtext) if report.failed else ""
+
+
+MISSING = re.compile(r"No module named '([\w.]+)'")
+
+
+def import_failure(text: str, finder: CandidateModules) -> str | None:
+    """Say in the candidate's terms why a test module could not import their code, or None."""
+    for name, exc in finder.failures.items():
+        if re.search(rf"\b(from|import) {re.escape(name)}\b", text):
+            trace = str(exc.__cause__ or "") or f"{type(exc).__name__}: {exc}"
+            return f"Importing your module {name!r} failed:\n{trace.rstrip()}"
+    missing = MISSING.search(text)
+    if missing and missing.group(1).partition(".")[0] not in finder.names:
+        top = missing.group(1).partition(".")[0]
+        return (
+            f"The tests import a module named {top!r}, but none of your files defines it "
+            f"(expected {top}.py, or a folder {top}/ with __init__.py)."
+        )
+    return None
 
 
 def decide(reports: dict[str, pytest.TestReport]) -> tuple[str, str]:
@@ -90,6 +110,9 @@ class HarnessPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
+            message = import_failure(report.longreprtext, self.finder)
+            if message:
+                report.longrepr = message  # pytest prints the same, candidate-facing text
             self.collection_errors.append(
                 {"path": report.nodeid or str(report.fspath), "message": cap(report.longreprtext)}
             )

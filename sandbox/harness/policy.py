@@ -176,17 +176,34 @@ class Policy:
 class CandidatePolicy(Policy):
     """The candidate's side: share anything, describe fully, send tracebacks."""
 
+    def __init__(self, source: str = "") -> None:
+        self.source = source.rstrip(os.sep) + os.sep if source else ""
+
     def exception_parts(self, exc: BaseException) -> tuple[tuple, str, str | None]:
         args, text, _ = super().exception_parts(exc)
-        shown = exc.__traceback__
-        # The agent's own frames come first: the candidate's code starts below them.
-        while shown is not None and shown.tb_frame.f_code.co_filename.startswith(HARNESS_DIR):
-            shown = shown.tb_next
         try:
-            lines = traceback.format_exception(type(exc), exc, shown)
-        except Exception:
-            lines = []
-        return args, text, "".join(lines)[-TRACE_LIMIT:] or None
+            report = traceback.TracebackException.from_exception(exc)
+            self._tidy(report)
+            trace = "".join(report.format())
+        except Exception:  # a traceback that cannot be formatted must not lose the error
+            trace = ""
+        return args, text, trace[-TRACE_LIMIT:] or None
+
+    def _tidy(self, report: traceback.TracebackException) -> None:
+        """Keep the candidate's own frames, named as in their editor (`limiter.py`, line 3)."""
+        seen = set()
+        while report is not None and id(report) not in seen:
+            seen.add(id(report))
+            kept = []
+            for frame in report.stack:
+                name = frame.filename
+                if name.startswith(HARNESS_DIR) or "importlib" in name or name.startswith("<"):
+                    continue  # the agent's dispatch and the import machinery
+                if self.source and name.startswith(self.source):
+                    frame.filename = name[len(self.source) :]
+                kept.append(frame)
+            report.stack = traceback.StackSummary.from_list(kept)
+            report = report.__cause__ or report.__context__
 
     def encode_special(self, packing: Any, obj: object) -> Any:
         from .responses import encode_response

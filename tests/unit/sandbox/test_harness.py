@@ -404,3 +404,26 @@ def test_an_exercise_track_suite_runs_unchanged(fake):
         )
     )
     assert outcomes(result)[expected[2]] == "failed"
+
+
+IMPORTS_LIMITER = "from limiter import TokenBucket\n\n\ndef test_one():\n    assert TokenBucket(1)\n"
+
+
+@pytest.mark.parametrize(
+    "files, said",
+    [
+        ({"limiter_v2.py": LIMITER}, "none of your files defines it (expected limiter.py"),
+        ({"limiter.py": "import nosuchthing\n" + LIMITER}, 'File "limiter.py", line 1'),
+    ],
+    ids=["missing-module", "failing-import"],
+)
+def test_an_import_failure_is_said_once_in_the_candidates_terms(fake, files, said):
+    job = make_job(
+        files, tests={"public/test_x.py": IMPORTS_LIMITER}, expected=("public/test_x.py::test_one",)
+    )
+    result = fake.run(job)
+    (error,) = [e for e in result.stdout_tail.split("\n") if "Hint:" in e] or [None]
+    message = result.tests[0].message
+    assert said in message
+    assert "sandbox_harness" not in message and "/tmp/" not in message and "Hint:" not in message
+    assert error is None  # pytest's "valid Python names" hint is gone from the output too
