@@ -19,7 +19,7 @@ from typing import Any
 
 import msgpack
 
-from .mirrors import RemoteObject, RemoteRecord, CandidateTraceback, RemoteType
+from .mirrors import CandidateTraceback, RemoteObject, RemoteRecord, RemoteType
 from .space import ProtocolError, Space
 
 TUPLE, SET, FROZENSET, BIGINT, DATETIME, DATE, TIME, TIMEDELTA, DECIMAL, UUID = range(1, 11)

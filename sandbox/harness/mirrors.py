@@ -245,6 +245,7 @@ class CandidateTraceback(Exception):
     """The candidate's traceback, chained as the cause so reports show where its code failed."""
 
     __module__ = "builtins"  # reports print "CandidateTraceback: ...", no harness path
+
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 

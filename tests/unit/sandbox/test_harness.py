@@ -406,7 +406,9 @@ def test_an_exercise_track_suite_runs_unchanged(fake):
     assert outcomes(result)[expected[2]] == "failed"
 
 
-IMPORTS_LIMITER = "from limiter import TokenBucket\n\n\ndef test_one():\n    assert TokenBucket(1)\n"
+IMPORTS_LIMITER = (
+    "from limiter import TokenBucket\n\n\ndef test_one():\n    assert TokenBucket(1)\n"
+)
 
 
 @pytest.mark.parametrize(
