@@ -14,7 +14,7 @@ from assessor import (
     models,  # noqa: F401  (registers every table on db.metadata)
 )
 from assessor.commands import register_commands
-from assessor.extensions import csrf, db, limiter, login_manager, migrate
+from assessor.extensions import csrf, db, limiter, login_manager, mail, migrate
 from assessor.web import register_blueprints
 
 # No inline script anywhere: an injected <script> in candidate-controlled text cannot run.
@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],

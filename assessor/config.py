@@ -9,6 +9,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+MAX_INVITATION_DAYS = 365
 
 
 class ConfigurationError(RuntimeError):
@@ -79,6 +80,7 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "REAPER_INTERVAL_S": _int(env, "REAPER_INTERVAL_S", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
         "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 14),
+        **_mail_settings(env),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -93,4 +95,28 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
     }
     if production and settings["SANDBOX_BACKEND"] == "fake":
         raise ConfigurationError("SANDBOX_BACKEND=fake runs untrusted code unisolated")
+    if not 1 <= settings["INVITATION_DAYS"] <= MAX_INVITATION_DAYS:
+        raise ConfigurationError(f"INVITATION_DAYS must be from 1 to {MAX_INVITATION_DAYS}")
     return settings
+
+
+def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Flask-Mailman's settings; an empty MAIL_SERVER means "do not send, keep the outbox"."""
+    use_tls = _bool(env.get("MAIL_USE_TLS"), True)
+    use_ssl = _bool(env.get("MAIL_USE_SSL"), False)
+    if use_tls and use_ssl:
+        raise ConfigurationError("MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL exclude each other")
+    return {
+        "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 465 if use_ssl else 587),
+        # STARTTLS by default: a password and the invitation links never cross the network in
+        # clear unless the operator turns it off for a local relay.
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "Assessor <assessor@localhost>",
+        # A staff request waits for the send: a dead server must not hang it for minutes.
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND") or "smtp",
+    }
