@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from assessor.extensions import db
-from assessor.models import Assessment, AssessmentItem, AssessmentStatus, ChallengeVersion
+from assessor.models import (
+    Assessment,
+    AssessmentItem,
+    AssessmentStatus,
+    ChallengeVersion,
+    utcnow,
+)
 from assessor.services import DomainError, NotFound, audit
 
 MAX_DURATION_MINUTES = 8 * 60
@@ -62,4 +68,14 @@ def create_assessment(new: NewAssessment) -> Assessment:
     db.session.flush()
     audit.record("assessment.create", actor_id=new.owner_id, target=assessment)
     db.session.commit()
+    return assessment
+
+
+def pin(assessment_id: int) -> Assessment:
+    """Fix the challenges, versions and duration from now on (idempotent; caller commits)."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound(f"no assessment with id {assessment_id}")
+    if assessment.pinned_at is None:
+        assessment.pinned_at = utcnow()
     return assessment
