@@ -18,9 +18,9 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 
 import sandbox
-from assessor.services import finalization, grading
+from assessor.services import finalization, grading, library_sync
 from assessor.services.deadlines import NETWORK_GRACE
-from assessor.services.signals import attempt_started, submission_queued
+from assessor.services.signals import attempt_started, library_sync_requested, submission_queued
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,21 @@ class GradingQueue:
             with self.app.app_context():
                 return finalization.finalize_if_due(attempt_id)
 
+        @huey.task(name="sync_library")
+        def sync_library(run_id: int) -> None:
+            with self.app.app_context():
+                try:
+                    library_sync.execute(
+                        run_id,
+                        self.app.config["CHALLENGES_DIR"],
+                        self.backend,
+                        self.app.config["SANDBOX_IMAGE"],
+                    )
+                except Exception:  # recorded on the run as failed; the worker carries on
+                    log.exception("library sync #%s failed", run_id)
+
         self._grade_task, self._finalize_task = grade, finalize
+        self._sync_task = sync_library
 
     @property
     def grade_task(self):
@@ -133,6 +147,14 @@ class GradingQueue:
         except Exception:
             log.exception("could not enqueue submission %s; the reaper will retry", submission_id)
 
+    def enqueue_sync(self, run_id: int) -> None:
+        """Hand a library sync to a worker; a lost one shows as stalled on its page."""
+        try:
+            _ = self.huey
+            self._sync_task(run_id)
+        except Exception:
+            log.exception("could not enqueue library sync #%s", run_id)
+
     def schedule_finalize(self, attempt_id: int, deadline: datetime) -> None:
         """Finalize the attempt just after its deadline, even with no browser open."""
         try:
@@ -157,9 +179,14 @@ def _on_attempt_started(attempt_id: int, *, deadline: datetime, **_: object) -> 
     queue().schedule_finalize(attempt_id, deadline)
 
 
+def _on_library_sync_requested(run_id: int, **_: object) -> None:
+    queue().enqueue_sync(run_id)
+
+
 def init_app(app: Flask) -> None:
     """Attach a queue to the app and route the domain's signals to it."""
     app.extensions["assessor.queue"] = GradingQueue(app)
     # Module-level receivers are connected once, whatever the number of apps (tests make many).
     submission_queued.connect(_on_submission_queued, weak=False)
     attempt_started.connect(_on_attempt_started, weak=False)
+    library_sync_requested.connect(_on_library_sync_requested, weak=False)

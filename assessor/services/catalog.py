@@ -134,13 +134,22 @@ def sync_all(
     folders: list[Path] | None = None,
     retire: bool = True,
     progress: Callable[[str], None] = lambda _: None,
+    on_outcome: Callable[[SyncOutcome], None] = lambda _: None,
+    actor_id: int | None = None,
 ) -> list[SyncOutcome]:
-    """Sync every folder under root (or the given ones); retire what disappeared from root."""
+    """Sync every folder under root (or the given ones); retire what disappeared from root.
+
+    `progress` hears each folder's name before it syncs, `on_outcome` each outcome after.
+    """
     chosen = folders if folders is not None else challenge_folders(root)
     outcomes = []
     for folder in chosen:
         progress(folder.name)
-        outcomes.append(sync_folder(folder, backend, image))
+        outcome = sync_folder(folder, backend, image, actor_id=actor_id)
+        on_outcome(outcome)
+        outcomes.append(outcome)
     if retire and folders is None:
-        outcomes += retire_missing(p.name for p in chosen)
+        for outcome in retire_missing((p.name for p in chosen), actor_id=actor_id):
+            on_outcome(outcome)
+            outcomes.append(outcome)
     return outcomes

@@ -9,3 +9,5 @@ _signals = Namespace()
 submission_queued = _signals.signal("submission-queued")
 # Sent after an attempt starts, with its deadline; receivers schedule its finalization.
 attempt_started = _signals.signal("attempt-started")
+# Sent after a library sync request is recorded; receivers hand it to a worker.
+library_sync_requested = _signals.signal("library-sync-requested")
