@@ -1,4 +1,5 @@
-"""An attempt's report for reviewers: scores by skill, tests, code against the starter, timeline."""
+"""An attempt's report for reviewers: scores by skill, tests, code against the starter, timeline,
+integrity signals and the scorecards the reader may see, all as plain data."""
 
 from __future__ import annotations
 
@@ -9,17 +10,45 @@ from typing import Any
 from sqlalchemy import select
 
 from assessor.extensions import db
-from assessor.models import (
-    AssessmentItem,
-    Attempt,
-    AttemptEvent,
-    Draft,
-    DraftSnapshot,
-    Submission,
-    SubmissionKind,
-)
+from assessor.models import Attempt, Draft, Submission, SubmissionKind, SubmissionStatus, User
 from assessor.services import NotFound
+from assessor.services.audience import EVERYONE, Audience
+from assessor.services.dashboard import row_view
+from assessor.services.integrity import Integrity, integrity_of
 from assessor.services.progress import attempt_progress
+from assessor.services.review_views import ReviewSummary, review_summary
+from assessor.services.revisions import saves_of
+from assessor.services.scorecards import ItemFacts, Spread, item_facts
+from assessor.services.scoring import percent_text, round_percent
+from assessor.services.timeline import TimelineEntry, build_timeline
+
+
+@dataclasses.dataclass(frozen=True)
+class TestLine:
+    __test__ = False  # not a pytest test class
+
+    test_id: str
+    outcome: str
+    points: float
+    max_points: float
+    visibility: str
+    skill: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalView:
+    status: str
+    outcome: str | None
+    score: float | None
+    max_score: float | None
+    run_seconds: float | None
+    error: str | None
+    results: tuple[TestLine, ...]
+
+    @property
+    def graded(self) -> bool:
+        return self.status == SubmissionStatus.GRADED.value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,126 +64,131 @@ class CodeFile:
 
 @dataclasses.dataclass(frozen=True)
 class ItemReport:
-    item: AssessmentItem
-    final: Submission | None
+    facts: ItemFacts
+    number: int
+    kind: str  # the stored kind's name, shown when its plugin is not installed
+    sections: tuple[str, ...]  # partials under templates/staff/report/, as the kind orders them
+    final: FinalView | None
     files: tuple[CodeFile, ...]
     runs: int
     saves: int
+    score: dict[str, Any]  # the dashboard's view of this challenge: label, tone, text
+    spreads: tuple[Spread, ...]  # reviewers' points per criterion, when it has a rubric
 
 
 @dataclasses.dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str
-    item_title: str | None
-    detail: str
+class SkillLine:
+    skill: str
+    points: float
+    out_of: float
+    percent: int | None
+    text: str
 
 
 @dataclasses.dataclass(frozen=True)
 class AttemptReport:
-    attempt: Attempt
-    percent: float | None
-    by_skill: dict[str, dict[str, float]]
+    id: int
+    assessment_id: int
+    assessment_title: str
+    candidate: str
+    email: str
+    identity_hidden: bool
+    row: dict[str, Any]  # the dashboard row: status, total, decisions, in the same words
+    started_at: datetime | None
+    submitted_at: datetime | None
+    skills: tuple[SkillLine, ...]
     items: tuple[ItemReport, ...]
     timeline: tuple[TimelineEntry, ...]
-    integrity: dict[str, Any]
+    integrity: Integrity
+    reviews: ReviewSummary
 
 
-def _describe(event: AttemptEvent) -> str:
-    data = event.data or {}
-    if event.kind == "paste":
-        return f"pasted {data.get('size', '?')} characters"
-    if event.kind == "focus_lost":
-        return "left the page"
-    if event.kind == "focus_regained":
-        away = data.get("away_ms")
-        return "came back" + (f" after {away / 1000:.0f}s" if isinstance(away, int | float) else "")
-    if event.kind == "finish":
-        return f"assessment ended ({data.get('reason', 'candidate')})"
-    return ", ".join(f"{k}={v}" for k, v in sorted(data.items()))
-
-
-def attempt_report(attempt_id: int) -> AttemptReport:
+def attempt_report(attempt_id: int, audience: Audience = EVERYONE) -> AttemptReport:
     """Gather everything a reviewer reads about one attempt."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("No such attempt.")
-    titles = {item.id: item.version.title for item in attempt.assessment.items}
-    submissions = db.session.scalars(
-        select(Submission).where(Submission.attempt_id == attempt.id).order_by(Submission.id)
-    ).all()
-    drafts = {
-        d.item_id: d
-        for d in db.session.scalars(select(Draft).where(Draft.attempt_id == attempt.id))
-    }
-    items, by_skill = [], {}
-    for item in attempt.assessment.items:
-        final = next(
-            (s for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.FINAL),
-            None,
+    submissions = list(
+        db.session.scalars(
+            select(Submission).where(Submission.attempt_id == attempt.id).order_by(Submission.id)
         )
-        starter = item.version.files.get("starter", {})
-        editable = item.version.editable
-        source = final.files if final else (drafts[item.id].files if item.id in drafts else {})
-        files = tuple(
-            CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, "")) for p in editable
-        )
-        draft = drafts.get(item.id)
-        items.append(
-            ItemReport(
-                item=item,
-                final=final,
-                files=files,
-                runs=sum(
-                    1 for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.RUN
-                ),
-                saves=draft.revision if draft else 0,
+    )
+    row = attempt_progress(attempt, audience)
+    reviews = review_summary(attempt.id, audience)
+    spreads = {item.id: spread for item, spread in reviews.spreads}
+    view = row_view(row, tuple(row.skills))
+    scores = {s["item_id"]: s for s in view["items"]}
+    items = tuple(
+        _item(attempt, item, submissions, scores[item.id], spreads.get(item.id, ()))
+        for item in attempt.assessment.items
+    )
+    titles = {i.facts.id: i.facts.title for i in items}
+    inviter = db.session.get(User, attempt.invited_by_id) if attempt.invited_by_id else None
+    return AttemptReport(
+        id=attempt.id,
+        assessment_id=attempt.assessment_id,
+        assessment_title=attempt.assessment.title,
+        candidate=row.candidate_name,
+        email=row.candidate_email,
+        identity_hidden=row.identity_hidden,
+        row=view,
+        started_at=attempt.started_at,
+        submitted_at=attempt.submitted_at,
+        skills=tuple(
+            SkillLine(
+                skill,
+                p,
+                m,
+                round_percent(row.skill_percent(skill)),
+                percent_text(row.skill_percent(skill)),
             )
-        )
-        if final is not None and final.skill_scores:
-            for skill, bucket in final.skill_scores.items():
-                total = by_skill.setdefault(skill, {"score": 0.0, "max": 0.0})
-                total["score"] += bucket["score"]
-                total["max"] += bucket["max"]
-    timeline = [
-        TimelineEntry(e.at, e.kind, titles.get(e.item_id), _describe(e)) for e in attempt.events
-    ]
-    timeline += [
-        TimelineEntry(
-            s.created_at,
-            f"{s.kind.value}_submitted",
-            titles.get(s.item_id),
-            f"{s.status.value}"
-            + (f", {s.score:g}/{s.max_score:g}" if s.score is not None and s.max_score else ""),
-        )
-        for s in submissions
-    ]
-    if drafts:
-        snapshots = db.session.scalars(
-            select(DraftSnapshot).where(DraftSnapshot.draft_id.in_([d.id for d in drafts.values()]))
-        ).all()
-        item_of_draft = {d.id: d.item_id for d in drafts.values()}
-        timeline += [
-            TimelineEntry(
-                s.created_at,
-                "saved",
-                titles.get(item_of_draft[s.draft_id]),
-                f"revision {s.revision}",
-            )
-            for s in snapshots
-        ]
-    timeline.sort(key=lambda e: e.at)
-    row = attempt_progress(attempt)
-    pastes = [e for e in attempt.events if e.kind == "paste"]
-    integrity = {
-        "pastes": len(pastes),
-        "largest_paste": max((int((e.data or {}).get("size", 0)) for e in pastes), default=0),
-        "focus_losses": sum(1 for e in attempt.events if e.kind == "focus_lost"),
-        "flags": [
-            (titles[s.item_id], f)
-            for s in submissions
-            if s.kind is SubmissionKind.FINAL
-            for f in (s.flags or [])
-        ],
-    }
-    return AttemptReport(attempt, row.percent, by_skill, tuple(items), tuple(timeline), integrity)
+            for skill, (p, m) in sorted(row.skills.items())
+        ),
+        items=items,
+        timeline=build_timeline(
+            attempt, titles, submissions, saves_of(attempt), inviter.name if inviter else None
+        ),
+        integrity=integrity_of([attempt.id])[attempt.id],
+        reviews=reviews,
+    )
+
+
+def _item(attempt, item, submissions, score, spreads) -> ItemReport:
+    final = next(
+        (s for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.FINAL), None
+    )
+    draft = db.session.scalar(
+        select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
+    )
+    starter = item.version.files.get("starter", {})
+    source = final.files if final else (draft.files if draft else {})
+    return ItemReport(
+        facts=item_facts(item),
+        number=item.position + 1,
+        kind=item.version.kind,
+        sections=tuple(item.version.kind_plugin.report_sections),
+        final=_final(final) if final else None,
+        files=tuple(
+            CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, ""))
+            for p in item.version.editable
+        ),
+        runs=sum(1 for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.RUN),
+        saves=draft.revision if draft else 0,
+        score=score,
+        spreads=spreads,
+    )
+
+
+def _final(submission: Submission) -> FinalView:
+    return FinalView(
+        status=submission.status.value,
+        outcome=submission.outcome,
+        score=submission.score,
+        max_score=submission.max_score,
+        run_seconds=submission.run_seconds,
+        error=submission.error,
+        results=tuple(
+            TestLine(r.test_id, r.outcome, r.points, r.max_points, r.visibility, r.skill, r.message)
+            for r in submission.results
+        ),
+    )

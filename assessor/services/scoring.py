@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sandbox import Outcome, Result, RunStatus
@@ -144,3 +145,21 @@ def weighted_percent(parts: Iterable[tuple[float, float | None]]) -> float | Non
     if not total:
         return None
     return sum(w * p for w, p in scored) / total
+
+
+def round_percent(value: float | None) -> int | None:
+    """Round a percent to a whole number, halves up: the one rule for pages, JSON and CSV.
+
+    Every figure a person reads goes through here, so the server's page, the live update and
+    the export can never disagree (82.5 shows as 83 everywhere). The value is first cut to six
+    places: a weighted mean that lands on 82.49999999999999 is still the 82.5 people computed.
+    """
+    if value is None:
+        return None
+    return int(Decimal(f"{value:.6f}").quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent_text(value: float | None, missing: str = "—") -> str:
+    """Write a percent as people read it ("83%"), or `missing` when there is none."""
+    shown = round_percent(value)
+    return missing if shown is None else f"{shown}%"

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from assessor.extensions import db
 from assessor.kinds import Scoring
 from assessor.models import AssessmentItem, Attempt, Submission, SubmissionKind, SubmissionStatus
+from assessor.services.progress import DONE, grading_done
 from assessor.services.submissions import final_submission
 
-DONE = (SubmissionStatus.GRADED, SubmissionStatus.ERROR)
 # All a candidate reads about a final submission: its state, in words. The run's detail, exit
 # code, output, timing and counts all describe the hidden tests, so none of it leaves the server.
 FINAL_NOTES = {
@@ -101,9 +101,10 @@ def submission_status(submission: Submission, *, for_candidate: bool) -> dict[st
 
 def attempt_status(attempt: Attempt, *, for_candidate: bool) -> dict[str, Any]:
     """Describe an attempt and the grading state of each challenge's final submission."""
-    items = []
+    items, finals = [], []
     for item in attempt.assessment.items:
         final = final_submission(attempt.id, item.id)
+        finals.append(final)
         items.append(
             {
                 "item_id": item.id,
@@ -114,15 +115,21 @@ def attempt_status(attempt: Attempt, *, for_candidate: bool) -> dict[str, Any]:
                 "final": submission_status(final, for_candidate=for_candidate) if final else None,
             }
         )
-    finals = [i["final"] for i in items if i["final"]]
     return {
         "id": attempt.id,
         "status": attempt.status.value,
         "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
         "deadline_at": attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
-        "grading_done": bool(finals)
-        and len(finals) == len(items)
-        and all(f["done"] for f in finals),
+        "grading_done": grading_done(finals),
         "items": items,
     }
+
+
+def fresh_attempt_status(attempt_id: int) -> dict[str, Any]:
+    """Read an attempt's staff status anew, holding no transaction open (for a polling stream)."""
+    db.session.expire_all()
+    try:
+        return attempt_status(db.session.get(Attempt, attempt_id), for_candidate=False)
+    finally:
+        db.session.rollback()

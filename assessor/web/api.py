@@ -8,13 +8,14 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, stream_with_context
 from flask_login import current_user
 
-from assessor.extensions import db
-from assessor.models import Attempt
 from assessor.services.access import visible_assessment, visible_attempt, visible_submission
+from assessor.services.audience import audience_for
+from assessor.services.dashboard import dashboard
+from assessor.services.labels import label_map
 from assessor.services.permissions import Permission
-from assessor.services.progress import assessment_progress
-from assessor.services.status import attempt_status, submission_status
+from assessor.services.status import attempt_status, fresh_attempt_status, submission_status
 from assessor.web.access import staff_required
+from assessor.web.rows import with_links
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,9 +39,14 @@ def attempt(attempt_id: int):
 @bp.get("/assessments/<int:assessment_id>/progress")
 @staff_required(Permission.VIEW_ASSESSMENT)
 def progress(assessment_id: int):
-    rows = assessment_progress(visible_assessment(current_user, assessment_id).id)
+    """Send the dashboard's rows, histogram and labels: the page's words and figures, live."""
+    found = visible_assessment(current_user, assessment_id)
+    board = dashboard(found.id, audience_for(current_user, found))
     return jsonify(
-        attempts=[row.to_dict() for row in rows], pending=any(r.grading_pending for r in rows)
+        attempts=with_links(board.rows),
+        pending=board.pending,
+        histogram=board.histogram,
+        labels=label_map(),
     )
 
 
@@ -55,11 +61,7 @@ def attempt_stream(attempt_id: int):
         last = None
         started = time.monotonic()
         while time.monotonic() - started < limit:
-            db.session.expire_all()
-            data = json.dumps(
-                attempt_status(db.session.get(Attempt, attempt_id), for_candidate=False)
-            )
-            db.session.rollback()  # no transaction held open between polls
+            data = json.dumps(fresh_attempt_status(attempt_id))
             if data != last:
                 last = data
                 yield f"event: status\ndata: {data}\n\n"

@@ -2,7 +2,8 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import AttemptStatus, Role, Submission, SubmissionKind
-from assessor.services.progress import assessment_progress, score_histogram, staff_home
+from assessor.services.overview import staff_home
+from assessor.services.progress import assessment_progress, score_histogram
 from tests.factories import make_assessment, make_attempt, make_user, make_version
 
 
@@ -70,12 +71,12 @@ def test_candidate_names_are_escaped(client, auth, assessment):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_home_counts_attempts_by_status_of_visible_assessments_only(ctx, assessment):
+def test_home_counts_candidates_by_dashboard_status_of_visible_assessments_only(ctx, assessment):
     make_attempt(assessment)
-    make_attempt(assessment, status=AttemptStatus.SUBMITTED)
+    make_attempt(assessment, status=AttemptStatus.STARTED)
     make_attempt(make_assessment(make_user(Role.INTERVIEWER)))  # someone else's
     home = staff_home(assessment.owner)
     assert [a.id for a in home.assessments] == [assessment.id]
-    assert home.counts == {assessment.id: {"invited": 1, "submitted": 1}}
+    assert home.assessments[0].counts == {"invited": 1, "in_progress": 1}
     assert home.challenge_count == 3
     assert staff_home(make_user(Role.AUTHOR)).assessments == []
