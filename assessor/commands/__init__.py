@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from assessor.commands import assessments, challenges, demo, serve, users, worker
+from assessor.commands import assessments, challenges, demo, invite, serve, users, worker
 
 
 def register_commands(app: Flask) -> None:
@@ -16,3 +16,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(challenges.group)
     app.cli.add_command(challenges.grade_command)
     app.cli.add_command(assessments.group)
+    app.cli.add_command(invite.command)

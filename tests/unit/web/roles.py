@@ -24,6 +24,7 @@ from assessor.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from assessor.services.invitations import issue_token
 from tests.factories import make_assessment, make_attempt, make_user, make_version
 
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
@@ -128,6 +129,8 @@ def build_world() -> dict[str, Any]:
     )
     db.session.add(submission)
     target = make_user(Role.INTERVIEWER)  # a staff member an admin acts upon
+    invitation = make_attempt(assessment)  # not started, with a link staff can copy
+    issue_token(invitation)
     db.session.commit()
     return {
         "people": people,
@@ -139,6 +142,7 @@ def build_world() -> dict[str, Any]:
         "challenge": "world-code",
         "version": code.id,
         "user": target.id,
+        "invitation": invitation.id,
     }
 
 
