@@ -115,6 +115,12 @@ def row_view(row: AttemptRow, skills: tuple[str, ...]) -> dict[str, Any]:
             }
             for skill in skills
         ],
+        # The dashboard's cell lists only the skills with a score so far.
+        skill_scores=[
+            {"skill": skill, "percent": round_percent(pct), "text": percent_text(pct)}
+            for skill in skills
+            if (pct := row.skill_percent(skill)) is not None
+        ],
         percent=row.shown_percent,
         total_text=percent_text(row.percent) if row.total_state == "final" else total.text,
         total_tone=total.tone,
@@ -122,6 +128,8 @@ def row_view(row: AttemptRow, skills: tuple[str, ...]) -> dict[str, Any]:
             {"value": d, "label": DECISIONS[d].text, "tone": DECISIONS[d].tone}
             for d in row.decisions
         ],
+        # Said when there is no decision to show: none yet, or hidden by blind review.
+        decision_note="hidden until you review" if row.reviews_hidden else "—",
         has_report=row.has_report,
     )
     return data
@@ -137,7 +145,7 @@ def histogram_view(counts: list[int]) -> dict[str, Any]:
         bars.append(
             {
                 "x": 10 + index * BAR_GAP,
-                "y": 130 - height,
+                "y": 140 - height,
                 "height": height,
                 "count": count,
                 "title": f"{index * step} to {index * step + step}%: {count}",

@@ -59,6 +59,7 @@ class AttemptRow:
     skills: Mapping[str, tuple[float, float]]  # skill -> (points, out of)
     decisions: tuple[str, ...]  # the decisions this reader may see
     reviews_submitted: int  # every submitted scorecard, seen or not
+    reviews_hidden: int  # submitted scorecards this reader may not see yet (blind review)
     my_review: str | None  # None, "draft" or "submitted"
     grading_pending: bool
     time_left_seconds: float | None
@@ -167,6 +168,7 @@ def _row(attempt, items, finals, reviews, audience: Audience, now) -> AttemptRow
         skills=skills,
         decisions=tuple(r.decision.value for r in seen if r.decision),
         reviews_submitted=len(submitted),
+        reviews_hidden=len(submitted) - len(seen),
         my_review=None if own is None else ("submitted" if own.submitted_at else "draft"),
         grading_pending=any(s.state in ("queued", "running") for s in scores),
         time_left_seconds=_time_left(attempt, now),

@@ -12,7 +12,9 @@ from assessor.extensions import db
 from assessor.models import Attempt, AttemptStatus, Review, User
 from assessor.services import NotFound
 from assessor.services.audience import Audience
+from assessor.services.dashboard import row_view
 from assessor.services.labels import DECISIONS
+from assessor.services.progress import attempt_progress
 from assessor.services.scorecards import (
     ItemFacts,
     Spread,
@@ -62,6 +64,7 @@ class ReviewItem:
     submitted: bool  # the candidate submitted this challenge
     answer: tuple[tuple[str, str], ...]  # (path, text) of a manual challenge's answer
     values: dict[str, float]  # the reader's own points, by criterion id
+    score: dict[str, Any]  # the dashboard's view of this challenge: label, tone, text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,13 +111,15 @@ def review_page(attempt_id: int, audience: Audience) -> ReviewPage:
             Review.attempt_id == attempt.id, Review.reviewer_id == audience.user_id
         )
     )
+    row = row_view(attempt_progress(attempt, audience), ())
+    scores = {s["item_id"]: s for s in row["items"]}
     items = []
     for item in attempt.assessment.items:
         facts = item_facts(item)
         final = final_submission(attempt.id, item.id)
         answer = tuple(sorted((final.files or {}).items())) if final and facts.manual else ()
         mine = (own.rubric_scores or {}).get(str(item.id), {}) if own else {}
-        items.append(ReviewItem(facts, final is not None, answer, dict(mine)))
+        items.append(ReviewItem(facts, final is not None, answer, dict(mine), scores[item.id]))
     return ReviewPage(
         attempt_id=attempt.id,
         assessment_id=attempt.assessment_id,

@@ -50,7 +50,7 @@ def build_timeline(
         category, sentence = describe(event, runs)
         raw.append((event.at, category, event.item_id, sentence, None))
     for save in saves:
-        change = f"{save.added} lines added, {save.removed} removed"
+        change = f"{_lines(save.added)} added, {save.removed} removed"
         sentence = f"Saved revision {save.revision} ({change})."
         raw.append((save.at, "save", save.item_id, sentence, save.revision))
     for final in submissions:
@@ -156,6 +156,10 @@ def _graded(final: Submission) -> str | None:
     if final.status is SubmissionStatus.ERROR:
         return "Grading failed; the details are in the challenge's section."
     return None
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
 
 
 def _offset(attempt: Attempt, at: datetime) -> str:

@@ -44,19 +44,20 @@
       if (cell.text) parts.push(document.createTextNode(" "), el("span", "pct", cell.text));
       td.replaceChildren(...parts);
     }
+    const skills = row.skill_scores.map(function (s) {
+      const span = el("span", "skill");
+      span.append(el("span", "skill-name", s.skill), document.createTextNode(" " + s.text));
+      return span;
+    });
     tr.querySelector('[data-field="skills"]').replaceChildren(
-      ...row.skills.map(function (s) {
-        const span = el("span", "skill");
-        span.append(el("span", "skill-name", s.skill), document.createTextNode(" " + s.text));
-        return span;
-      })
+      ...(skills.length ? skills : [el("span", "muted", "—")])
     );
     const total = tr.querySelector('[data-field="total"]');
     total.className = "num total-" + row.total_state;
     total.textContent = row.total_text;
     const decision = tr.querySelector('[data-field="decision"]');
     const badges = row.decisions.map(function (d) { return badge(d.label, d.tone); });
-    decision.replaceChildren(...(badges.length ? badges : [el("span", "muted", "—")]));
+    decision.replaceChildren(...(badges.length ? badges : [el("span", "muted", row.decision_note)]));
   }
 
   function render(rows) {
