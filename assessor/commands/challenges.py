@@ -18,7 +18,7 @@ from assessor.challenges.validate import Report, validate
 from assessor.extensions import db
 from assessor.kinds import KindError, Material, get_kind
 from assessor.models import Challenge
-from assessor.services import catalog
+from assessor.services import catalog, library_sync
 
 PATHS = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path)
@@ -131,14 +131,17 @@ def sync_command(paths: tuple[Path, ...], no_retire: bool) -> None:
     version's test manifest comes from running the reference solution in the sandbox.
     """
     folders = _folders(paths) if paths else None
-    outcomes = catalog.sync_all(
-        current_app.config["CHALLENGES_DIR"],
-        jobs.queue().backend,
-        _image(),
-        folders=folders,
-        retire=not no_retire,
-        progress=lambda name: _echo_err(f"syncing {name} ..."),
-    )
+    try:  # recorded like a sync from the catalog page, which shows its report too
+        outcomes = library_sync.sync_now(
+            current_app.config["CHALLENGES_DIR"],
+            jobs.queue().backend,
+            _image(),
+            folders=folders,
+            retire=not no_retire,
+            progress=lambda name: _echo_err(f"syncing {name} ..."),
+        )
+    except library_sync.SyncInProgress as busy:
+        raise click.ClickException(f"{busy} Wait for it to finish, then sync again.") from busy
     for outcome in outcomes:
         colour = "red" if not outcome.ok else ("green" if outcome.action != "unchanged" else None)
         line = f"{outcome.slug:<36} {click.style(outcome.action, fg=colour)}"

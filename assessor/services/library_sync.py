@@ -30,6 +30,24 @@ TARGET_TYPE = "librarysync"
 # this long lost its worker, and no longer blocks a new sync.
 STALL_AFTER = timedelta(minutes=15)
 ACTIVE = ("queued", "running")
+# One wording for the page and its live updates (the script reads these from the page):
+# value -> (label, badge tone).
+ACTION_LABELS = {
+    "created": ("new challenge", "ok"),
+    "new_version": ("new version", "ok"),
+    "unchanged": ("unchanged", ""),
+    "retired": ("retired", "warn"),
+    "invalid": ("invalid folder", "bad"),
+    "reference_failed": ("reference solution failed", "bad"),
+}
+STATE_LABELS = {
+    "queued": ("waiting for a worker", "warn"),
+    "running": ("running", "warn"),
+    "finished": ("finished", "ok"),
+    "failed": ("failed", "bad"),
+    "stalled": ("stalled", "bad"),
+    "skipped": ("skipped", ""),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,10 +167,10 @@ def execute(
         return []  # delivered twice, or given up on: never sync the same request twice
     other = next((r for r in recent_runs(5) if r.state == "running" and r.id != run_id), None)
     if other is not None:
-        _append(FINISH, run, skipped=True, reason=f"library sync #{other.id} was running")
+        _append(FINISH, run, {"skipped": True, "reason": f"library sync #{other.id} was running"})
         return []
     chosen = folders if folders is not None else catalog.challenge_folders(root)
-    _append(START, run, folders=[f.name for f in chosen], retire=retire and folders is None)
+    _append(START, run, {"folders": [f.name for f in chosen], "retire": retire and not folders})
     try:
         outcomes = catalog.sync_all(
             root,
@@ -161,14 +179,14 @@ def execute(
             folders=folders,
             retire=retire,
             progress=progress,
-            on_outcome=lambda o: _append(FOLDER, run, **dataclasses.asdict(o)),
+            on_outcome=lambda o: _append(FOLDER, run, _folder_data(o)),
             actor_id=run.actor_id,
         )
     except Exception as exc:
         db.session.rollback()
-        _append(FAIL, run, error=f"{type(exc).__name__}: {exc}"[:2000])
+        _append(FAIL, run, {"error": f"{type(exc).__name__}: {exc}"[:2000]})
         raise
-    _append(FINISH, run, counts=dict(Counter(o.action for o in outcomes)))
+    _append(FINISH, run, {"counts": dict(Counter(o.action for o in outcomes))})
     return outcomes
 
 
@@ -209,8 +227,18 @@ def _open(actor_id: int | None, ip: str | None, source: str) -> int:
     return event.id
 
 
-def _append(action: str, run: SyncRun, **data: Any) -> None:
-    audit.record(action, actor_id=run.actor_id, target=LibrarySync(run.id), **data)
+def _folder_data(outcome: catalog.SyncOutcome) -> dict[str, Any]:
+    # "outcome", not "action": an audit entry's own action is the event's name.
+    return {
+        "slug": outcome.slug,
+        "outcome": outcome.action,
+        "version_id": outcome.version_id,
+        "detail": outcome.detail[:4000],
+    }
+
+
+def _append(event: str, run: SyncRun, data: dict[str, Any]) -> None:
+    audit.record(event, actor_id=run.actor_id, target=LibrarySync(run.id), **data)
     db.session.commit()
 
 
@@ -243,7 +271,7 @@ def _fold(events: list[AuditEvent], names: dict[int, str]) -> SyncRun:
             results.append(
                 FolderResult(
                     data.get("slug", "?"),
-                    data.get("action", "?"),
+                    data.get("outcome", "?"),
                     data.get("detail", ""),
                     data.get("version_id"),
                 )

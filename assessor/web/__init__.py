@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
 # user's role holds the permission.
 NAV = (
     ("Home", "staff.home", Permission.VIEW_HOME),
+    ("Assessments", "assessments.index", Permission.VIEW_ASSESSMENT),
     ("Catalog", "catalog.index", Permission.VIEW_CATALOG),
     ("Staff", "admin.users", Permission.MANAGE_USERS),
     ("Audit log", "admin.audit", Permission.VIEW_AUDIT),

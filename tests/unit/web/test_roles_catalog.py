@@ -1,0 +1,38 @@
+"""Route x role: the catalog (every staff role) and library syncs (authors and admins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessor.services import library_sync
+
+from . import roles
+from .roles import case_id, cases, check, role_only, staff
+
+AUTHORS = {"author", "admin"}
+
+ROUTES = [
+    staff("GET", "/catalog/"),
+    staff("GET", "/catalog/challenges/{challenge}"),
+    role_only("GET", "/catalog/sync", AUTHORS),
+    role_only("POST", "/catalog/sync", AUTHORS),
+    role_only("GET", "/catalog/sync/{sync_run}", AUTHORS),
+    role_only("GET", "/catalog/sync/{sync_run}/status", AUTHORS),
+]
+
+
+@pytest.fixture(autouse=True)
+def _a_sync_run(monkeypatch):
+    """Add a recorded library sync to the shared world (without editing roles.py)."""
+    build = roles.build_world
+
+    def build_world():
+        world = build()
+        return world | {"sync_run": library_sync._open(world["people"]["author"].id, None, "web")}
+
+    monkeypatch.setattr(roles, "build_world", build_world)
+
+
+@pytest.mark.parametrize(("route", "role"), cases(ROUTES), ids=case_id)
+def test_who_may_reach_it(app, client, auth, route, role):
+    check(app, client, auth, route, role)
