@@ -34,7 +34,8 @@ class Row:
     owner: str
     owner_email: str
     access: str  # owner | editor | viewer | admin (what the viewer may do), "" for the CLI
-    challenges: tuple[str, ...]
+    challenges: tuple[str, ...]  # titles, in order
+    slugs: tuple[str, ...]
     minutes: int  # the challenges' summed `minutes`
     duration_minutes: int
     attempts: int
@@ -88,7 +89,9 @@ def list_assessments(
         select(Assessment)
         .options(
             joinedload(Assessment.owner),
-            selectinload(Assessment.items).joinedload(AssessmentItem.version),
+            selectinload(Assessment.items)
+            .joinedload(AssessmentItem.version)
+            .joinedload(ChallengeVersion.challenge),
         )
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
     )
@@ -110,6 +113,7 @@ def list_assessments(
             owner_email=a.owner.email,
             access=_access(viewer, a, shares),
             challenges=tuple(i.version.title for i in a.items),
+            slugs=tuple(i.version.challenge.slug for i in a.items),
             minutes=sum(i.version.minutes for i in a.items),
             duration_minutes=a.duration_minutes,
             attempts=counts.get(a.id, 0),
