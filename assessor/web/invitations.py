@@ -81,11 +81,17 @@ def index(assessment_id: int):
 def new(assessment_id: int):
     assessment = manageable_assessment(current_user, assessment_id)
     days = default_days()
-    one = OneForm(prefix="one", data={"valid_days": days})
-    many = ManyForm(prefix="many", data={"valid_days": days})
-    problems, skipped = [], []
-    # Two forms share the page; each one's fields carry its prefix.
+    # Two forms share the page; each one's fields carry its prefix. Only the one submitted
+    # reads the post: the other keeps its defaults (a missing checkbox would read as "off").
     mode = "many" if "many-lines" in request.form else "one"
+    posted = request.form if request.method == "POST" else None
+    one = OneForm(
+        prefix="one", formdata=posted if mode == "one" else None, data={"valid_days": days}
+    )
+    many = ManyForm(
+        prefix="many", formdata=posted if mode == "many" else None, data={"valid_days": days}
+    )
+    problems, skipped = [], []
     if request.method == "POST":
         try:
             if mode == "many" and many.validate():
