@@ -141,7 +141,7 @@ def histogram_view(counts: list[int]) -> dict[str, Any]:
     step = 100 // max(len(counts), 1)
     bars = []
     for index, count in enumerate(counts):
-        height = round(count / peak * BAR_HEIGHT, 1) if peak else 0
+        height = round(count / peak * BAR_HEIGHT) if peak else 0
         bars.append(
             {
                 "x": 10 + index * BAR_GAP,
