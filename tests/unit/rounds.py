@@ -1,4 +1,4 @@
-"""A hiring round in rows: an assessment of a code and a design challenge, candidates, scorecards."""
+"""A hiring round in rows: a code and a design challenge, candidates, scorecards."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scorecards: bounded rubric points, drafts and submission, audit entries, the reviewers' spread."""
+"""Scorecards: bounded points, drafts and submission, audit entries, the reviewers' spread."""
 
 import math
 
@@ -11,8 +11,8 @@ from assessor.services import Conflict
 from assessor.services.audience import audience_for
 from assessor.services.review_views import review_summary
 from assessor.services.reviews import (
-    ScoreInput,
     ScorecardRejected,
+    ScoreInput,
     discard_draft,
     save_scorecard,
 )
@@ -127,7 +127,7 @@ def test_the_spread_shows_each_reviewer_mean_and_range(rnd, attempt):
     rnd.review(attempt, rnd.second, 1, 2, "no")
     rnd.review(attempt, rnd.editor, 3, 3, submit=False)  # a draft: in nobody's spread
     summary = review_summary(attempt.id, audience_for(rnd.owner, rnd.assessment))
-    [(item, (model, scaling, total))] = summary.spreads
+    [(item, (model, _scaling, total))] = summary.spreads
     assert item.id == rnd.design.id
     assert [v for _, v in model.values] == [4.0, 1.0]
     assert (model.mean, model.low, model.high) == (2.5, 1.0, 4.0)
