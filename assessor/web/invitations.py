@@ -173,9 +173,13 @@ def detail(attempt_id: int):
 @staff_required(Permission.MANAGE_ASSESSMENT)
 def link(attempt_id: int):
     attempt = manageable_attempt(current_user, attempt_id)
-    if not ActionForm().validate():
-        raise DomainError("The form expired; reload the page and try again.")
-    url = actions.copy_link(attempt.id, _base_url(), _actor())
+    try:
+        _check_form(ActionForm())
+        url = actions.copy_link(attempt.id, _base_url(), _actor())
+    except DomainError as exc:
+        if _wants_json() and not isinstance(exc, NotFound | Forbidden):
+            return jsonify(error=str(exc), status=exc.status), exc.status
+        return _refused(exc, _back(attempt))
     if _wants_json():
         return jsonify(url=url)
     return _link_page(attempt, url)

@@ -318,3 +318,16 @@ def test_an_editor_share_may_invite(client, auth, world):
     db.session.commit()
     auth.login(editor.email)
     assert "Invited 1 candidate" in client.post(new_url(world), data=one()).get_data(as_text=True)
+
+
+def test_a_link_that_cannot_be_recovered_says_to_reissue(owner_client, world):
+    from tests.factories import make_attempt
+
+    legacy = make_attempt(world["assessment"], token="legacy-token")
+    headers = {"Accept": "application/json"}
+    answer = owner_client.post(f"/invitations/{legacy.id}/link", headers=headers)
+    assert answer.status_code == 409 and "re-issue it" in answer.json["error"]
+    page = owner_client.post(f"/invitations/{legacy.id}/link", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "re-issue it" in text and "cannot be copied" in text
+    assert "legacy-token" not in text
