@@ -31,14 +31,14 @@ TARGET_TYPE = "librarysync"
 STALL_AFTER = timedelta(minutes=15)
 ACTIVE = ("queued", "running")
 # One wording for the page and its live updates (the script reads these from the page):
-# value -> (label, badge tone).
+# value -> (label, badge tone[, plural]).
 ACTION_LABELS = {
-    "created": ("new challenge", "ok"),
-    "new_version": ("new version", "ok"),
-    "unchanged": ("unchanged", ""),
-    "retired": ("retired", "warn"),
-    "invalid": ("invalid folder", "bad"),
-    "reference_failed": ("reference solution failed", "bad"),
+    "created": ("new challenge", "ok", "new challenges"),
+    "new_version": ("new version", "ok", "new versions"),
+    "unchanged": ("unchanged", "", "unchanged"),
+    "retired": ("retired", "warn", "retired"),
+    "invalid": ("invalid folder", "bad", "invalid folders"),
+    "reference_failed": ("reference solution failed", "bad", "failed reference runs"),
 }
 STATE_LABELS = {
     "queued": ("waiting for a worker", "warn"),

@@ -8,6 +8,7 @@
   const table = document.getElementById("compose-items");
   const summary = document.getElementById("time-summary");
   const warning = document.getElementById("time-warning");
+  const overBudget = document.getElementById("budget-warning");
   const duration = form.querySelector('input[name="duration_minutes"]');
   const budget = form.querySelector('input[name="time_budget_minutes"]');
 
@@ -61,6 +62,7 @@
     }
     const limit = duration ? number(duration) : Number(summary.dataset.duration || 0);
     warning.hidden = !(limit && minutes > limit);
+    overBudget.hidden = !(limit && number(budget) > limit);
   }
 
   if (table) {
