@@ -1,30 +1,51 @@
-"""Staff accounts: create, authenticate, list and deactivate."""
+"""Staff accounts: create, authenticate, look up, and set a password (roles: staff_roles.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from assessor.extensions import db
-from assessor.models import Role, User, utcnow
-from assessor.services import Conflict, DomainError, NotFound, audit
+from assessor.models import PasswordReset, Role, User, utcnow
+from assessor.services import Conflict, DomainError, NotFound, audit, passwords
+from assessor.services.passwords import WeakPassword
 
-MIN_PASSWORD_LENGTH = 12
+__all__ = ["WeakPassword"]  # kept importable from here: callers catch it around create_user
+
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No password matches an empty hash (User.check_password): an invited account, or one whose
+# password an admin reset, cannot sign in until its owner sets a password through the link.
+NO_PASSWORD = ""
 # Hashing a dummy password for unknown emails keeps login time flat, so timing does not
 # reveal which staff emails exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
 
-class WeakPassword(DomainError):
-    """The password is too short or too plain to protect a staff account."""
-
-
 class InvalidEmail(DomainError):
     """The email address is malformed."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in staff member and their address, or a command (`via`)."""
+
+    user_id: int | None = None
+    ip: str | None = None
+    via: str | None = None  # "cli" or "demo" when no staff member acts
+
+    def audit(self) -> dict[str, Any]:
+        """Return the audit.record arguments naming this actor."""
+        return {"actor_id": self.user_id, "ip": self.ip, **({"via": self.via} if self.via else {})}
+
+
+NOBODY = Actor()
 
 
 @dataclass(frozen=True)
@@ -35,37 +56,78 @@ class NewUser:
     password: str
 
 
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account as the admin pages show it."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    awaiting_password: bool  # invited or reset: no password works until they set one
+
+
 def normalize_email(email: str) -> str:
     """Lower-case and trim an email so lookups are case-insensitive."""
     return email.strip().lower()
 
 
-def check_password_strength(password: str, email: str = "") -> None:
-    """Raise WeakPassword unless the password is long and not trivially guessable."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(set(password)) < 5:
-        raise WeakPassword("password must not repeat a few characters")
-    local = normalize_email(email).split("@")[0]
-    if local and len(local) >= 4 and local in password.lower():
-        raise WeakPassword("password must not contain the email address")
+def check_password_strength(password: str, email: str = "", name: str = "") -> None:
+    """Raise WeakPassword unless the password meets the policy (see services/passwords.py)."""
+    passwords.check(password, email=email, name=name)
 
 
-def create_user(new: NewUser, *, actor_id: int | None = None) -> User:
-    """Create a staff account; raise Conflict if the email is taken."""
-    email = normalize_email(new.email)
-    if not EMAIL_RE.match(email):
-        raise InvalidEmail(f"not a valid email address: {new.email!r}")
-    if not new.name.strip():
-        raise DomainError("name must not be empty")
-    check_password_strength(new.password, email)
+def _validated(email: str, name: str, role: Role | str) -> tuple[str, str, Role]:
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise InvalidEmail(f"not a valid email address: {email!r}")
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise DomainError("a name must have 1 to 120 characters")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DomainError(f"unknown role {role!r}") from None
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} already exists")
-    user = User(email=email, name=new.name.strip(), role=Role(new.role))
-    user.set_password(new.password)
+    return email, name, role
+
+
+def add_account(
+    email: str,
+    name: str,
+    role: Role | str,
+    *,
+    password: str | None,
+    by: Actor = NOBODY,
+) -> User:
+    """Add an account to the session (password None: none works yet); the caller commits."""
+    email, name, role = _validated(email, name, role)
+    if password is not None:
+        check_password_strength(password, email, name)
+    user = User(email=email, name=name, role=role, password_hash=NO_PASSWORD)
+    if password is not None:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor_id=actor_id, target=user, role=user.role.value)
+    audit.record(
+        "user.create" if password is not None else "user.invite",
+        target=user,
+        role=role.value,
+        email=email,
+        **by.audit(),
+    )
+    return user
+
+
+def create_user(new: NewUser, *, actor_id: int | None = None, by: Actor | None = None) -> User:
+    """Create a staff account with a password; raise Conflict if the email is taken."""
+    by = by or Actor(actor_id)
+    # Never None here: an account without a password is made only by an invitation.
+    user = add_account(new.email, new.name, new.role, password=new.password or "", by=by)
     db.session.commit()
     return user
 
@@ -87,9 +149,54 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User | 
     return user if ok else None
 
 
+def session_key(user: User) -> str:
+    """Return what a session or remember-me cookie holds: the id bound to the credentials."""
+    return f"{user.id}:{credential_fingerprint(user)}"
+
+
+def credential_fingerprint(user: User) -> str:
+    """Return a short digest of the password hash: it changes whenever the password does."""
+    # A session signed in with a password that was since reset or changed must end, so the
+    # session names the credentials it was opened with. The digest of a salted scrypt hash
+    # reveals nothing that helps guess the password.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
 def list_users() -> list[User]:
     """Return every staff account, admins first."""
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def staff_list() -> list[StaffMember]:
+    """Return every staff account as view data: active ones first, then by role and email."""
+    users = sorted(list_users(), key=lambda u: (not u.active, u.role.value, u.email))
+    return [_member(u) for u in users]
+
+
+def member(user_id: int) -> StaffMember:
+    """Return one staff account as view data, or raise NotFound."""
+    return _member(get_user(user_id))
+
+
+def _member(user: User) -> StaffMember:
+    return StaffMember(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role.value,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+        awaiting_password=user.password_hash == NO_PASSWORD,
+    )
+
+
+def get_user(user_id: int) -> User:
+    """Return the user with this id or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such staff account.")
+    return user
 
 
 def get_by_email(email: str) -> User:
@@ -100,16 +207,27 @@ def get_by_email(email: str) -> User:
     return user
 
 
-def deactivate_user(email: str, *, actor_id: int | None = None) -> User:
-    """Disable an account; its sessions stop working on their next request."""
-    user = get_by_email(email)
-    if user.role is Role.ADMIN and user.active:
-        active_admins = db.session.scalar(
-            select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
-        )
-        if active_admins <= 1:
-            raise Conflict("cannot deactivate the last active admin")
-    user.active = False
-    audit.record("user.deactivate", actor_id=actor_id, target=user)
+def set_password(user_id: int, password: str, by: Actor = NOBODY) -> User:
+    """Replace an account's password with one that meets the policy; earlier sessions end."""
+    user = get_user(user_id)
+    check_password_strength(password, user.email, user.name)
+    user.set_password(password)
+    cancel_open_links(user.id)
+    audit.record("user.password_reset", target=user, **by.audit())
     db.session.commit()
     return user
+
+
+def cancel_open_links(user_id: int) -> None:
+    """Expire the account's unused set-password links (in the caller's transaction)."""
+    now = utcnow()
+    db.session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.user_id == user_id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )

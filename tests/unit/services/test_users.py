@@ -4,12 +4,12 @@ from sqlalchemy import select
 from assessor.extensions import db
 from assessor.models import AuditEvent, Role
 from assessor.services import Conflict, DomainError
+from assessor.services.staff_roles import deactivate_user
 from assessor.services.users import (
     NewUser,
     WeakPassword,
     authenticate,
     create_user,
-    deactivate_user,
 )
 
 GOOD = "a sufficiently long passphrase"
@@ -57,3 +57,13 @@ def test_last_active_admin_cannot_be_deactivated(ctx):
     create_user(NewUser("root@example.test", "Root", Role.ADMIN, GOOD))
     with pytest.raises(Conflict, match="last active admin"):
         deactivate_user("root@example.test")
+
+
+def test_password1234_cannot_create_an_account(ctx):
+    with pytest.raises(WeakPassword, match="commonly used"):
+        create_user(NewUser("p@example.test", "P", Role.AUTHOR, "Password1234"))
+
+
+def test_create_user_never_makes_an_account_without_a_password(ctx):
+    with pytest.raises(WeakPassword):
+        create_user(NewUser("p@example.test", "P", Role.AUTHOR, None))
