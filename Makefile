@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ASSESSOR := $(VENV)/bin/assessor
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PORT ?= 5000
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -47,10 +48,10 @@ db: install ## Create or migrate the database (SQLite under instance/ by default
 	$(ASSESSOR) db upgrade
 
 .PHONY: demo
-demo: install assets image db ## Run the platform on SQLite + local worker + local Docker, with demo data
+demo: install assets image db ## Run the platform with demo data (port: PORT=5000); re-running keeps logins and links
 	$(ASSESSOR) challenges sync
-	$(ASSESSOR) demo
-	$(ASSESSOR) run --host 127.0.0.1 --port 5000
+	$(ASSESSOR) demo --port $(PORT)
+	$(ASSESSOR) run --host 127.0.0.1 --port $(PORT)
 
 .PHONY: lint
 lint: install ## Check style with ruff
