@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from assessor.extensions import limiter
 from assessor.models import AttemptStatus, utcnow
 from assessor.services import DomainError, attempts, finalization, status, telemetry
-from assessor.services.invitations import attempt_for_token, hash_token
+from assessor.services.invitations import attempt_for_token, hash_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
 from assessor.web.rendering import render_markdown
+from assessor.web.wording import plural
 
 MAX_PREVIEW_CHARS = 200_000
 
 bp = Blueprint("candidate", __name__, url_prefix="/a/<token>")
+# "1 minute", "2 minutes": for every template (the same rule as static/src/ui.js).
+bp.add_app_template_filter(plural, "plural")
 
 
 def candidate_route(view: Callable) -> Callable:
@@ -73,6 +76,34 @@ def _domain_error(exc: DomainError):
     )
 
 
+@bp.errorhandler(413)
+def _too_large(exc):
+    # Werkzeug's "exceeds the capacity limit" says nothing a candidate can act on.
+    size = request.content_length or 0
+    message = (
+        f"Not sent: this is {megabytes(size)}, and the server accepts at most "
+        f"{megabytes(current_app.config['MAX_CONTENT_LENGTH'])} at once. A file may hold "
+        f"{attempts.MAX_FILE_BYTES // 1024} KB and a challenge's files "
+        f"{attempts.MAX_DRAFT_BYTES // 1024} KB together: remove what made it this large."
+    )
+    if _is_api():
+        return jsonify(error=message, status=413, code="TooLarge"), 413
+    return render_template("candidate/message.html", status=413, message=message), 413
+
+
+@bp.errorhandler(429)
+def _too_many(exc):
+    if _is_api():
+        return jsonify(error=exc.description, status=429, code="TooManyRequests"), 429
+    return render_template("candidate/message.html", status=429, message=exc.description), 429
+
+
+def megabytes(size: int) -> str:
+    """Say a size in MB, with one decimal below 10 MB."""
+    value = size / (1024 * 1024)
+    return f"{value:.1f} MB" if value < 10 else f"{value:.0f} MB"
+
+
 @bp.after_request
 def _no_store(response):
     # The pages carry the token and the candidate's code: no shared cache or back button keeps them.
@@ -88,13 +119,18 @@ def _no_store(response):
 @candidate_route
 @_guess_limit
 def landing(token: str):
+    record_opened(attempt_for_token(token).id)
     info = attempts.landing(attempt_for_token(token).id)
     if info.status == AttemptStatus.STARTED:
         return redirect(url_for(".workspace", token=token))
     if info.status == AttemptStatus.SUBMITTED:
         return redirect(url_for(".closing", token=token))
     return render_template(
-        "candidate/landing.html", info=info, token=token, runs_per_minute=RUNS_PER_MINUTE
+        "candidate/landing.html",
+        info=info,
+        description=render_markdown(info.description) if info.description else "",
+        token=token,
+        runs_per_minute=RUNS_PER_MINUTE,
     ), (410 if info.lapsed else 200)
 
 
@@ -143,6 +179,12 @@ def api_workspace(token: str):
     return jsonify(
         attempt_id=ws.attempt_id,
         deadline_at=ws.deadline_at.isoformat(),
+        # The browser checks a save against these before sending it (static/src/limits.js).
+        limits={
+            "file_bytes": attempts.MAX_FILE_BYTES,
+            "total_bytes": attempts.MAX_DRAFT_BYTES,
+            "request_bytes": current_app.config["MAX_CONTENT_LENGTH"],
+        },
         items=[
             {
                 "id": i.id,

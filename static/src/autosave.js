@@ -4,13 +4,15 @@
 // server has it, so closing the tab while offline loses nothing.
 
 import { api, ApiError, OfflineError } from "./api.js";
+import { sizeProblem } from "./limits.js";
 
 const INTERVAL_MS = 3000;
 const MAX_BACKOFF_MS = 30_000;
 
 export class Saver {
-  constructor({ url, revision, getFiles, backupKey, onChange }) {
+  constructor({ url, revision, getFiles, backupKey, onChange, limits }) {
     this.url = url;
+    this.limits = limits; // { file_bytes, total_bytes } from the server
     this.revision = revision;
     this.getFiles = getFiles;
     this.backupKey = backupKey;
@@ -64,6 +66,11 @@ export class Saver {
   async save(keepalive) {
     const seq = this.seq;
     const files = this.getFiles();
+    const tooLarge = sizeProblem(files, this.limits);
+    if (tooLarge) {
+      this.set("rejected", tooLarge);
+      return false;
+    }
     this.set("saving");
     try {
       const data = await api(this.url, {

@@ -1,6 +1,8 @@
 // Run the public tests: queued -> running -> each test's outcome and output.
 
 import { api, ApiError, OfflineError } from "./api.js";
+import { sizeProblem } from "./limits.js";
+import { plural } from "./ui.js";
 
 const POLL_MS = 1000;
 const ENDINGS = {
@@ -12,7 +14,9 @@ const ENDINGS = {
 };
 
 export class Runner {
-  constructor({ runUrl, statusUrl, elements, onBusy, onClosed }) {
+  constructor({ runUrl, statusUrl, elements, onBusy, onClosed, onState, limits }) {
+    this.onState = onState; // (text, tone) whenever the shown challenge's run state changes
+    this.limits = limits;
     this.runUrl = runUrl; // (itemId) => url
     this.statusUrl = statusUrl; // (runId) => url
     this.el = elements;
@@ -30,6 +34,11 @@ export class Runner {
   async run(itemId, files) {
     if (this.busy) return;
     this.show(itemId);
+    const tooLarge = sizeProblem(files, this.limits);
+    if (tooLarge) {
+      this.failed(itemId, new Error(`Not run: ${tooLarge}`));
+      return;
+    }
     this.setState("Sending your files…");
     this.el.list.replaceChildren();
     this.el.output.hidden = true;
@@ -110,7 +119,10 @@ export class Runner {
     this.shownItem = itemId;
     const data = this.results.get(itemId);
     this.el.section.hidden = !data;
-    if (!data) return;
+    if (!data) {
+      this.onState?.("", "");
+      return;
+    }
     if (data.error) {
       this.el.list.replaceChildren();
       this.el.output.hidden = true;
@@ -140,9 +152,20 @@ export class Runner {
     const tests = data.tests || [];
     const passed = tests.filter((t) => t.outcome === "passed").length;
     const ending = ENDINGS[data.outcome] ? ` ${ENDINGS[data.outcome]}` : "";
-    const summary = `${passed} of ${tests.length} public tests passed.${ending}`;
+    const causes = sharedCauses(tests);
+    const whole = causes.length === 1 && causes[0].tests.length === tests.length && causes[0].stopped;
+    let summary = `${passed} of ${plural(tests.length, "public test")} passed.${ending}`;
+    if (whole) {
+      summary = tests.length === 1 ? "The public test could not run." : `None of the ${tests.length} public tests could run.`;
+    }
     this.setState(summary, passed === tests.length && tests.length && !ending ? "ok" : "bad");
-    for (const test of tests) this.el.list.append(testItem(test));
+    // One error that stopped several tests (say, an import error) is shown once, above them.
+    const shared = new Map(); // test -> the cause shown above it
+    for (const cause of causes) {
+      this.el.list.append(causeItem(cause));
+      cause.tests.forEach((t) => shared.set(t, cause));
+    }
+    for (const test of tests) this.el.list.append(testItem(test, shared.get(test)));
     const output = [data.stdout_tail, data.stderr_tail].filter(Boolean).join("\n");
     if (output) {
       this.el.stdout.textContent = output;
@@ -153,21 +176,73 @@ export class Runner {
   setState(text, tone = "") {
     this.el.state.textContent = text;
     this.el.state.dataset.tone = tone;
+    this.onState?.(text, tone);
   }
 }
 
-function testItem(test) {
+// The sandbox's words for tests a file's import or collection error kept from running.
+const NOT_COLLECTED = /^did not run: (\S+) failed to import or collect:\n/;
+
+/**
+ * Group the failed tests that share one message, to show it once: every group of tests a file's
+ * import error stopped, and any other message that two or more tests share.
+ */
+export function sharedCauses(tests) {
+  const byMessage = new Map();
+  for (const test of tests) {
+    if (test.outcome === "passed" || !test.message) continue;
+    if (!byMessage.has(test.message)) byMessage.set(test.message, []);
+    byMessage.get(test.message).push(test);
+  }
+  return [...byMessage.entries()]
+    .map(([message, group]) => describeCause(message, group))
+    .filter((cause) => cause.stopped || cause.tests.length > 1);
+}
+
+/** Word a shared failure in the candidate's terms: what stopped the tests, then the error. */
+export function describeCause(message, tests) {
+  const match = NOT_COLLECTED.exec(message);
+  if (match) {
+    const file = match[1].split("/").pop();
+    return {
+      title: `${plural(tests.length, "test")} did not run: the test file ${file} could not load your code.`,
+      detail: message.slice(match[0].length),
+      tests,
+      stopped: true,
+    };
+  }
+  return { title: `${plural(tests.length, "test")} failed with the same message:`, detail: message, tests, stopped: false };
+}
+
+function causeItem(cause) {
+  const li = document.createElement("li");
+  li.className = "test shared-cause";
+  const title = document.createElement("p");
+  title.className = "cause-title";
+  title.textContent = cause.title;
+  const pre = document.createElement("pre");
+  pre.textContent = cause.detail; // candidate output is text, never HTML
+  li.append(title, pre);
+  return li;
+}
+
+function testItem(test, cause = undefined) {
   const li = document.createElement("li");
   li.className = "test";
   li.dataset.outcome = test.outcome;
   const badge = document.createElement("span");
   badge.className = `badge ${test.outcome === "passed" ? "ok" : test.outcome === "skipped" ? "" : "bad"}`;
-  badge.textContent = test.outcome;
+  badge.textContent = cause?.stopped ? "did not run" : test.outcome;
   const name = document.createElement("code");
   name.className = "test-id";
   name.textContent = test.id;
   li.append(badge, " ", name);
-  if (test.message) {
+  if (test.message && cause) {
+    const note = document.createElement("span");
+    note.className = "muted small";
+    note.textContent = " (the error above)";
+    li.append(note);
+  } else if (test.message) {
     const details = document.createElement("details");
     const summary = document.createElement("summary");
     summary.textContent = "Details";

@@ -83,3 +83,14 @@ export function selectTab(list, id) {
     b.tabIndex = on ? 0 : -1;
   });
 }
+
+/** "1 minute", "2 minutes": the count with a word that agrees (as assessor/web/wording.py). */
+export function plural(count, singular, pluralForm) {
+  return `${count} ${count === 1 ? singular : pluralForm || `${singular}s`}`;
+}
+
+/** Join names as a sentence: “A”, “B” and “C”. */
+export function listing(names) {
+  const quoted = names.map((n) => `“${n}”`);
+  return quoted.length < 2 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
+}

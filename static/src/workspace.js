@@ -6,7 +6,7 @@ import { Clock } from "./clock.js";
 import { createView, fileState, lockedState, lockView, replaceText } from "./editor.js";
 import { Runner } from "./runner.js";
 import { Telemetry } from "./telemetry.js";
-import { button, confirmDialog, renderTabs, selectTab, showAlert } from "./ui.js";
+import { button, confirmDialog, listing, plural, renderTabs, selectTab, showAlert } from "./ui.js";
 
 const SAVE_TEXT = {
   saved: "All changes saved",
@@ -31,8 +31,12 @@ class Workspace {
       timer: $("timer"), saveState: $("save-state"), retry: $("retry-save"), finish: $("finish"),
       alerts: $("alerts"), fileTabs: $("file-tabs"), modeTabs: $("mode-tabs"), fileNote: $("file-note"),
       editor: $("editor"), preview: $("preview"), run: $("run-tests"), submit: $("submit-item"),
-      itemState: $("item-state"), dialog: $("confirm"),
+      itemState: $("item-state"), dialog: $("confirm"), resultsJump: $("results-jump"),
+      results: $("results"),
     };
+    this.limits = data.limits;
+    this.openedKey = `assessor:${this.attemptId}:opened`;
+    this.opened = readOpened(this.openedKey);
     this.telemetry = new Telemetry(`${this.base}/api/events`);
     this.runner = new Runner({
       runUrl: (itemId) => `${this.base}/api/items/${itemId}/runs`,
@@ -43,6 +47,8 @@ class Workspace {
       },
       onBusy: () => this.renderButtons(),
       onClosed: (message) => this.end(message),
+      onState: (text, tone) => this.renderJump(text, tone),
+      limits: data.limits,
     });
     this.items = new Map(data.items.map((item) => [item.id, this.prepare(item)]));
     this.current = this.items.get(data.items[0].id);
@@ -82,7 +88,10 @@ class Workspace {
       getFiles: () => this.editableFiles(entry),
       backupKey: `assessor:${this.attemptId}:${item.id}`,
       onChange: (saver) => this.saverChanged(entry, saver),
+      limits: this.limits,
     });
+    // Work on the server shows the challenge was opened, on this machine or another.
+    if (item.revision > 0 || item.submitted || item.last_run_id) this.opened.add(item.id);
     if (item.submitted) entry.saver.stop();
     return entry;
   }
@@ -110,6 +119,11 @@ class Workspace {
     this.el.submit.addEventListener("click", () => this.submitItem());
     this.el.finish.addEventListener("click", () => this.finish());
     this.el.retry.addEventListener("click", () => this.items.forEach((e) => e.saver.retryNow()));
+    this.el.resultsJump.addEventListener("click", (event) => {
+      event.preventDefault();
+      this.el.results.scrollIntoView({ block: "start", behavior: "smooth" });
+      this.el.results.focus({ preventScroll: true });
+    });
     window.addEventListener("online", () => this.items.forEach((e) => e.saver.retryNow()));
     window.addEventListener("offline", () => this.renderSaveState());
     window.addEventListener("blur", () => this.flushAll());
@@ -143,12 +157,14 @@ class Workspace {
     if (!entry) return;
     this.stash();
     this.current = entry;
+    this.markOpened(itemId);
     document.querySelectorAll(".item-link").forEach((b) => {
       if (Number(b.dataset.itemId) === itemId) b.setAttribute("aria-current", "true");
       else b.removeAttribute("aria-current");
     });
     document.querySelectorAll(".statement").forEach((s) => {
       s.hidden = Number(s.dataset.itemId) !== itemId;
+      if (!s.hidden) offerWrapToggles(s);
     });
     const tabs = entry.files.map((f) => ({ id: f.path, label: f.path, note: f.editable && !entry.submitted ? "" : "read-only" }));
     renderTabs(this.el.fileTabs, tabs, entry.path, (path) => this.showFile(path), "editor");
@@ -320,6 +336,23 @@ class Workspace {
     this.el.retry.hidden = state !== "offline" || this.ended;
   }
 
+  markOpened(itemId) {
+    if (this.opened.has(itemId)) return;
+    this.opened.add(itemId);
+    try {
+      localStorage.setItem(this.openedKey, JSON.stringify([...this.opened]));
+    } catch (error) {
+      /* storage full or disabled: the warning may then list a challenge seen on this page */
+    }
+  }
+
+  /** Say the shown challenge's test state beside the buttons; the results stay below the editor. */
+  renderJump(text, tone) {
+    this.el.resultsJump.hidden = !text;
+    this.el.resultsJump.textContent = text ? `${text} See the results ↓` : "";
+    this.el.resultsJump.dataset.tone = tone || "";
+  }
+
   // --- Tests and submission ------------------------------------------------------------------
 
   renderButtons() {
@@ -379,10 +412,24 @@ class Workspace {
   }
 
   async finish() {
+    const open = [...this.items.values()].filter((e) => !e.submitted);
+    const unopened = open.filter((e) => !this.opened.has(e.id));
+    const untouched = open.filter((e) => this.opened.has(e.id) && e.saver.revision === 0 && !e.saver.dirty);
+    const warnings = [];
+    if (unopened.length) {
+      warnings.push(`You have not opened ${plural(unopened.length, "challenge")}: ${listing(unopened.map((e) => e.title))}.`);
+    }
+    if (untouched.length) {
+      warnings.push(`You have not changed ${listing(untouched.map((e) => e.title))} from the starter files.`);
+    }
+    if (warnings.length) {
+      const one = unopened.length + untouched.length === 1;
+      warnings.push(`${one ? "It would be submitted as it is" : "They would be submitted as they are"}, which usually scores nothing.`);
+    }
     const ok = await confirmDialog(this.el.dialog, {
-      title: "Finish the assessment?",
-      text: "Every challenge is submitted as it is now, and you cannot change anything afterwards.",
-      ok: "Finish and submit all",
+      title: warnings.length ? "Finish with work left undone?" : "Finish the assessment?",
+      text: [...warnings, "Every challenge is submitted as it is now, and you cannot change anything afterwards."].join(" "),
+      ok: warnings.length ? "Finish anyway" : "Finish and submit all",
     });
     if (!ok) return;
     const saved = await this.flushAll();
@@ -429,6 +476,36 @@ class Workspace {
       }
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
+  }
+}
+
+function readOpened(key) {
+  try {
+    const ids = JSON.parse(localStorage.getItem(key) || "[]");
+    return new Set(Array.isArray(ids) ? ids.filter(Number.isInteger) : []);
+  } catch (error) {
+    return new Set();
+  }
+}
+
+/**
+ * Statement code blocks wrap so nothing is cut off in a narrow column; a block whose lines are
+ * long gets a switch to show them unwrapped (scrolling sideways), for aligned columns.
+ */
+function offerWrapToggles(statement) {
+  for (const pre of statement.querySelectorAll("pre:not([data-wrap])")) {
+    pre.dataset.wrap = "on";
+    pre.classList.add("unwrapped");
+    const long = pre.scrollWidth > pre.clientWidth + 1;
+    pre.classList.remove("unwrapped");
+    if (!long) continue;
+    const toggle = button("Wrap lines", () => {
+      const unwrapped = pre.classList.toggle("unwrapped");
+      toggle.setAttribute("aria-pressed", String(!unwrapped));
+    }, "link wrap-toggle");
+    toggle.setAttribute("aria-pressed", "true");
+    pre.tabIndex = 0; // unwrapped, it scrolls sideways: reachable with the keyboard
+    pre.before(toggle);
   }
 }
 
