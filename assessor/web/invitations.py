@@ -72,7 +72,6 @@ def index(assessment_id: int):
         summary=invitation_views.summary(assessment.id),
         rows=invitation_views.invitation_rows(assessment.id, anonymous=_anonymous(assessment)),
         can_manage=can(current_user, Permission.MANAGE_ASSESSMENT, assessment),
-        form=ActionForm(back="list"),
     )
 
 
@@ -134,10 +133,9 @@ def new(assessment_id: int):
         summary=invitation_views.summary(assessment.id),
         one=one,
         many=many,
-        mode=mode,
         problems=problems,
         skipped=skipped,
-    ), (422 if problems else 200)
+    ), (422 if request.method == "POST" else 200)  # a post that comes back invited no one
 
 
 def _sent(assessment_id: int, invited, skipped, emailed: bool):
