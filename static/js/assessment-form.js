@@ -65,6 +65,18 @@
     overBudget.hidden = !(limit && number(budget) > limit);
   }
 
+  // A removed challenge goes back into the "Add a challenge" list.
+  function offerAgain(tr) {
+    const select = form.querySelector('select[name="add"]');
+    const slug = tr.querySelector('input[name$="-slug"]');
+    const title = tr.querySelector("td a");
+    if (!select || !slug || !title) return;
+    const option = document.createElement("option");
+    option.value = slug.value;
+    option.textContent = title.textContent + " · " + tr.dataset.minutes + " min";
+    select.append(option);
+  }
+
   if (table) {
     table.addEventListener("click", function (event) {
       const button = event.target.closest('button[name="op"]');
@@ -78,6 +90,7 @@
         tr.parentNode.insertBefore(tr.nextElementSibling, tr);
       } else if (action === "remove") {
         const next = tr.nextElementSibling || tr.previousElementSibling;
+        offerAgain(tr);
         tr.remove();
         if (next) next.querySelector('button[name="op"]').focus();
       }
