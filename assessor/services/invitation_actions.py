@@ -22,6 +22,7 @@ from assessor.services.invitations import (
     token_of,
 )
 from assessor.services.submissions import load_attempt
+from assessor.services.users import Actor  # who acts: a staff member, or a command (via)
 
 # Which action an invitation allows in each state; the pages show exactly these buttons.
 COPY, RESEND, REISSUE, REVOKE, EXTEND, ADD_TIME = (
@@ -32,21 +33,6 @@ COPY, RESEND, REISSUE, REVOKE, EXTEND, ADD_TIME = (
     "extend",
     "add_time",
 )
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, for the audit log: a staff user (None from the command line) and from where."""
-
-    user_id: int | None
-    ip: str | None = None
-    via: str | None = None  # "cli" from the command line
-
-    def record(self, action: str, target: Attempt, **data) -> None:
-        """Record the action in the audit log (the caller's transaction commits it)."""
-        if self.via:
-            data["via"] = self.via
-        audit.record(action, actor_id=self.user_id, target=target, ip=self.ip, **data)
 
 
 @dataclass(frozen=True)
@@ -116,7 +102,7 @@ def copy_link(attempt_id: int, base_url: str, actor: Actor) -> str:
     attempt = load_attempt(attempt_id)
     _require(attempt, COPY)
     link = candidate_link(base_url, token_of(attempt))
-    actor.record("invitation.link_copied", attempt)
+    _record(actor, "invitation.link_copied", attempt)
     db.session.commit()
     return link
 
@@ -126,7 +112,7 @@ def resend(attempt_id: int, base_url: str, actor: Actor) -> Invited:
     attempt = load_attempt(attempt_id)
     _require(attempt, RESEND)
     token = token_of(attempt)
-    actor.record("invitation.resend", attempt)
+    _record(actor, "invitation.resend", attempt)
     sent = send_invitation(attempt, token, base_url, sent_by_id=actor.user_id)  # commits both
     return _invited(attempt, candidate_link(base_url, token), sent)
 
@@ -136,7 +122,7 @@ def reissue(attempt_id: int, base_url: str, actor: Actor, *, email: bool) -> Inv
     attempt = load_attempt(attempt_id, lock=True)
     _require(attempt, REISSUE)
     token = issue_token(attempt)
-    actor.record("invitation.reissue", attempt)
+    _record(actor, "invitation.reissue", attempt)
     db.session.commit()
     sent = None
     if email and RESEND in allowed(attempt):
@@ -156,7 +142,7 @@ def revoke(attempt_id: int, actor: Actor) -> None:
     previous = attempt.status.value
     attempt.status = AttemptStatus.REVOKED
     attempt.revoked_at = utcnow()
-    actor.record("invitation.revoke", attempt, was=previous)
+    _record(actor, "invitation.revoke", attempt, was=previous)
     db.session.commit()
 
 
@@ -180,7 +166,8 @@ def extend(attempt_id: int, change: Extension, actor: Actor) -> str:
     attempt.expires_at = now + timedelta(days=days)
     attempt.extra_minutes = extra
     attempt.status = AttemptStatus.INVITED  # an expired invitation opens again
-    actor.record(
+    _record(
+        actor,
         "invitation.extend",
         attempt,
         before=before,
@@ -200,7 +187,8 @@ def _add_time(attempt: Attempt, added: int | None, actor: Actor) -> str:
     before = attempt.deadline_at
     attempt.deadline_at = before + timedelta(minutes=added)
     attempt.extra_minutes += added
-    actor.record(
+    _record(
+        actor,
         "invitation.add_time",
         attempt,
         minutes=added,
@@ -211,6 +199,10 @@ def _add_time(attempt: Attempt, added: int | None, actor: Actor) -> str:
     # The candidate's clock picks the new deadline up at its next sync (within a minute), and
     # the finalizer scheduled for the old one finds the attempt not yet due and leaves it.
     return f"Added {minutes(added)}: the deadline is now {when(attempt.deadline_at)}."
+
+
+def _record(actor: Actor, action: str, attempt: Attempt, **data) -> None:
+    audit.record(action, target=attempt, **actor.audit(), **data)
 
 
 def _require(attempt: Attempt, action: str) -> None:
