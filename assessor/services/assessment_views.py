@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from assessor.extensions import db
 from assessor.models import (
@@ -89,9 +89,10 @@ def list_assessments(
         select(Assessment)
         .options(
             joinedload(Assessment.owner),
+            # Titles and minutes, not every file of every challenge version.
             selectinload(Assessment.items)
             .joinedload(AssessmentItem.version)
-            .joinedload(ChallengeVersion.challenge),
+            .options(defer(ChallengeVersion.files), joinedload(ChallengeVersion.challenge)),
         )
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
     )

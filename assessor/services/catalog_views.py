@@ -81,23 +81,28 @@ def card_of(version: ChallengeVersion, slug: str) -> Card:
     )
 
 
+def _current_versions():
+    # A card needs the version's facts, not its files: every file of every challenge is large.
+    return joinedload(Challenge.current_version).defer(ChallengeVersion.files)
+
+
 def live_cards() -> list[Card]:
     """Return every live challenge (synced, not retired) at its current version, by title."""
     rows = db.session.scalars(
         select(Challenge)
-        .options(joinedload(Challenge.current_version))
+        .options(_current_versions())
         .where(Challenge.retired_at.is_(None), Challenge.current_version_id.is_not(None))
     ).all()
     cards = [card_of(c.current_version, c.slug) for c in rows]
     return sorted(cards, key=lambda c: (c.title.lower(), c.slug))
 
 
-def browse(filters: Filters) -> list[Card]:
-    """Return the live challenges matching every given filter."""
+def browse(filters: Filters, cards: list[Card] | None = None) -> list[Card]:
+    """Return the live challenges (or the given cards) matching every given filter."""
     text = filters.text.strip().lower()
     return [
         card
-        for card in live_cards()
+        for card in (live_cards() if cards is None else cards)
         if (not filters.skill or filters.skill in card.skills)
         and (not filters.kind or card.kind == filters.kind)
         and (not filters.difficulty or card.difficulty == filters.difficulty)
@@ -125,7 +130,7 @@ def cards_by_slug(slugs: list[str]) -> dict[str, Card]:
     """Return the cards of these challenges (retired ones included, at their current version)."""
     rows = db.session.scalars(
         select(Challenge)
-        .options(joinedload(Challenge.current_version))
+        .options(_current_versions())
         .where(Challenge.slug.in_(slugs), Challenge.current_version_id.is_not(None))
     ).all()
     return {c.slug: card_of(c.current_version, c.slug) for c in rows}

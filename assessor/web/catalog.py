@@ -56,12 +56,13 @@ def _sync_status() -> dict:
 @bp.route("/")
 @staff_required(Permission.VIEW_CATALOG)
 def index():
-    choices = catalog_views.choices()
+    live = catalog_views.live_cards()
+    choices = catalog_views.choices(live)
     filters = _filters(choices)
     return render_template(
         "staff/catalog/index.html",
-        cards=catalog_views.browse(filters),
-        total=len(catalog_views.live_cards()),
+        cards=catalog_views.browse(filters, live),
+        total=len(live),
         choices=choices,
         filters=filters,
         can_compose=can(current_user, Permission.CREATE_ASSESSMENT),
