@@ -139,9 +139,15 @@ def update_assessment(
     changed = sorted(
         k for k, v in (after | {"description": assessment.description}).items() if before[k] != v
     )
-    audit.record(
-        "assessment.update", actor_id=actor_id, target=assessment, ip=ip, changed=changed, **after
-    )
+    if changed:  # a save that changes nothing is no event
+        audit.record(
+            "assessment.update",
+            actor_id=actor_id,
+            target=assessment,
+            ip=ip,
+            changed=changed,
+            **after,
+        )
     db.session.commit()
     return assessment
 

@@ -256,3 +256,29 @@ def test_unknown_assessment_is_not_found(ctx):
     with pytest.raises(NotFound):
         assessments.pin(12345)
     assert db.session.scalar(select(Challenge)) is None
+
+
+def test_a_save_that_changes_nothing_is_not_audited(ctx):
+    owner = make_user()
+    make_version("alpha")
+    created = assessments.create_assessment(_new(owner, "alpha"))
+    same = Details(created.title, created.description)
+    assessments.update_assessment(created.id, same, actor_id=owner.id)
+    assert _events("assessment.update") == []
+
+
+def test_a_copy_keeps_a_retired_challenge_until_removed(ctx):
+    owner = make_user()
+    version = make_version("alpha")
+    make_version("beta")
+    source = assessments.create_assessment(_new(owner, "alpha", "beta"))
+    version.challenge.retired_at = version.created_at
+    db.session.commit()
+    copy = assessments.duplicate(source.id, actor_id=owner.id)
+    assert copy.items[0].challenge_version_id == version.id
+    with pytest.raises(DomainError, match="retired"):
+        assessments.pin(copy.id)
+    assessments.update_assessment(
+        copy.id, Details("Fixed"), Composition(60, [ItemSpec(slug="beta")]), actor_id=owner.id
+    )
+    assert assessments.pin(copy.id).pinned_at is not None
