@@ -264,3 +264,33 @@ def test_those_who_manage_the_assessment_still_see_identities(client, auth, anon
     for path in (f"/assessments/{rnd.assessment.id}", f"/attempts/{attempt.id}"):
         text = client.get(path).get_data(as_text=True)
         assert "Zelda Secretname" in text and "zelda@candidates.test" in text
+
+
+def test_manual_criteria_of_a_code_challenge_are_scored_but_leave_the_total_alone(
+    client, auth, rnd
+):
+    rnd.code.version.rubric = [
+        {"id": "readability", "title": "Readability", "points": 3, "guidance": "Names."}
+    ]
+    db.session.commit()
+    attempt = rnd.candidate()
+    rnd.graded(attempt, 4.0)
+    auth.login(rnd.viewer.email)
+    page = client.get(f"/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert f'name="score-{rnd.code.id}-readability"' in page
+    response = client.post(
+        f"/attempts/{attempt.id}/review",
+        data={
+            f"score-{rnd.code.id}-readability": "1",
+            field(rnd, "data-model"): "4",
+            field(rnd, "scaling"): "6",
+            "submit": "1",
+        },
+    )
+    assert response.status_code == 302
+    review = db.session.scalars(select(Review)).one()
+    assert review.rubric_scores[str(rnd.code.id)] == {"readability": 1.0}
+    [row] = client.get(f"/api/assessments/{rnd.assessment.id}/progress").json["attempts"]
+    assert row["percent"] == 100, "tests 100% and design 100%: readability is beside them"
+    report = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "Readability" in report and "Names." in report
