@@ -80,3 +80,23 @@ def test_home_counts_candidates_by_dashboard_status_of_visible_assessments_only(
     assert home.assessments[0].counts == {"invited": 1, "in_progress": 1}
     assert home.challenge_count == 3
     assert staff_home(make_user(Role.AUTHOR)).assessments == []
+
+
+def test_home_lists_candidates_waiting_for_my_review(client, auth, ctx):
+    from tests.unit.rounds import Round
+
+    rnd = Round(hide_identity=True)
+    done = rnd.candidate("Ada Lovelace")
+    rnd.graded(done, 4.0)
+    reviewed = rnd.candidate("Bob Builder")
+    rnd.graded(reviewed, 4.0)
+    rnd.review(reviewed, rnd.viewer, 4, 6, "yes")
+    rnd.candidate("Cyd Working", status=AttemptStatus.STARTED)
+    home = staff_home(rnd.viewer)
+    assert [r.attempt_id for r in home.to_review] == [done.id]
+    assert home.to_review[0].candidate == f"Candidate {done.id}", "identities stay hidden"
+    assert home.assessments[0].to_review == 1
+    auth.login(rnd.viewer.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "Waiting for your review" in html and f"/attempts/{done.id}/review" in html
+    assert "Ada" not in html
