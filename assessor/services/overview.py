@@ -14,7 +14,6 @@ from assessor.services.audience import audience_for
 from assessor.services.permissions import Permission, can, visible_assessments_filter
 from assessor.services.progress import rows_of
 
-REVIEWABLE = ("graded", "grading_failed", "reviewed", "decided")
 MAX_ASSESSMENTS = 50
 MAX_TO_REVIEW = 20
 
@@ -95,7 +94,8 @@ def _summarize(user: User, assessment: Assessment) -> tuple[AssessmentLine, list
             row.my_review == "draft",
         )
         for row in rows
-        if row.status in REVIEWABLE and row.my_review != "submitted"
+        # Reviewable from submission on: a design answer needs no grading to be read.
+        if row.attempt_status == "submitted" and row.my_review != "submitted"
     ]
     line = AssessmentLine(
         id=assessment.id,
