@@ -65,6 +65,7 @@ def assessment(assessment_id: int):
         "invite": link("invitations.new", assessment_id=found.id) if manages else None,
         "invitations": link("invitations.index", assessment_id=found.id),
         "edit": link("assessments.edit", assessment_id=found.id) if manages else None,
+        "sharing": link("assessments.sharing", assessment_id=found.id) if manages else None,
         "compare": url_for("reviews.compare", assessment_id=found.id),
         "export": url_for("reviews.export", assessment_id=found.id),
     }
