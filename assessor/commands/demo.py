@@ -37,6 +37,7 @@ from assessor.services import (
     staff_roles,
 )
 from assessor.services import users as user_service
+from assessor.web.wording import plural
 
 DEMO = user_service.Actor(via="demo")
 DEMO_STAFF = (
@@ -157,7 +158,8 @@ def command(base_url: str | None, port: int) -> None:
         return
     state = "created" if new else "already there, reused"
     click.echo(
-        f"Demo assessment #{assessment.id} with {len(assessment.items)} challenge(s) ({state}): "
+        f"Demo assessment #{assessment.id} with {plural(len(assessment.items), 'challenge')} "
+        f"({state}): "
         f"{base}/assessments/{assessment.id}"
     )
     click.echo(f"  {_dana(assessment, interviewer.id)}")

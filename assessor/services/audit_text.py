@@ -45,10 +45,23 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "invitation.extend": ("Invitation extended", "extended the invitation of {target}"),
     "invitation.add_time": ("Time added", "gave {target} {minutes} more minutes"),
     "invitation.link_copied": ("Link copied", "copied the invitation link of {target}"),
+    "assessment.export": ("Comparison exported", "exported the comparison of {target} as {format}"),
+    "review.save": ("Scorecard saved", "saved a draft scorecard for {target}"),
+    "review.submit": ("Scorecard submitted", "submitted a scorecard for {target}"),
+    "review.update": ("Scorecard edited", "edited their submitted scorecard for {target}"),
+    "review.discard": ("Draft scorecard discarded", "discarded their draft scorecard for {target}"),
+    "library.sync.request": ("Library sync asked for", "asked for a sync of the challenge library"),
+    # The worker runs a sync for whoever asked: these sentences name the run, not a person.
+    "library.sync.start": ("Library sync started", "{Target} (asked by {actor}) started."),
+    "library.sync.folder": ("Challenge folder synced", "{Target} read {slug}: {outcome}."),
+    "library.sync.finish": ("Library sync finished", "{Target} finished."),
+    "library.sync.fail": ("Library sync failed", "{Target} failed: {error}"),
 }
 # Who acted when no staff member did: the `via` an entry records, else the platform itself.
 ORIGINS = {"cli": "The command line", "demo": "The demo command"}
 # Labels of objects by their audit target_type: (model, label of one row).
+# Objects that are not rows of their own, named as people say them.
+KINDS = {"librarysync": "library sync"}
 LABELS = {
     "user": (User, lambda u: f"{u.name} ({u.email})"),
     "assessment": (Assessment, lambda a: f"“{a.title}”"),
@@ -112,47 +125,57 @@ def _entry(event: AuditEvent, labels: dict[tuple[str, str], str]) -> AuditEntry:
         actor = "Someone"
     else:
         actor = ORIGINS.get(str(via), "The platform")
-    target = None
-    if event.target_type:
-        target = labels.get((event.target_type, event.target_id or ""))
-        if target is None:
-            target = f"{event.target_type} #{event.target_id} (no longer exists)"
-    known = ACTIONS.get(event.action)
-    fields = _Fields(data, target or "")
-    if known:
-        what = string.Formatter().vformat(known[1], (), fields)
-    else:
-        what = event.action.replace(".", ": ", 1).replace("_", " ")
-        what += f" {target}" if target else ""
-    own = event.actor_id is not None and event.target_id == str(event.actor_id)
-    if event.action == "user.password_set" and own:
-        what = "set their own password with a one-time link"
-    details = [(key, _text(value)) for key, value in sorted(data.items()) if key not in fields.used]
+    target = _target(event, labels)
+    fields = _Fields(data, target or "", actor)
     return AuditEntry(
         id=event.id,
         at=event.at,
         actor_id=event.actor_id,
         actor=actor,
         action=event.action,
-        sentence=f"{actor} {what}.",
+        sentence=_sentence(event, actor, target, fields),
         target_type=event.target_type,
         target_id=event.target_id,
         target=target,
         ip=event.ip,
-        details=details,
+        details=[(k, _text(v)) for k, v in sorted(data.items()) if k not in fields.used],
     )
+
+
+def _target(event: AuditEvent, labels: dict[tuple[str, str], str]) -> str | None:
+    if not event.target_type:
+        return None
+    found = labels.get((event.target_type, event.target_id or ""))
+    if found is not None:
+        return found
+    kind = KINDS.get(event.target_type, event.target_type)
+    gone = " (no longer exists)" if event.target_type in LABELS else ""
+    return f"{kind} #{event.target_id}{gone}"
+
+
+def _sentence(event: AuditEvent, actor: str, target: str | None, fields: _Fields) -> str:
+    known = ACTIONS.get(event.action)
+    if known is None:
+        what = event.action.replace(".", ": ", 1).replace("_", " ")
+        return f"{actor} {what}{f' {target}' if target else ''}."
+    said = string.Formatter().vformat(known[1], (), fields)
+    if known[1].startswith("{Target}"):
+        return said  # a whole sentence about an object, such as a library sync
+    if event.action == "user.password_set" and event.target_id == str(event.actor_id):
+        said = "set their own password with a one-time link"
+    return f"{actor} {said}."
 
 
 class _Fields(dict):
     """Format fields from the event's data; remembers which were said in the sentence."""
 
-    def __init__(self, data: dict[str, Any], target: str) -> None:
+    def __init__(self, data: dict[str, Any], target: str, actor: str) -> None:
         super().__init__(data)
-        self.target = target
+        self.said = {"target": target, "Target": target[:1].upper() + target[1:], "actor": actor}
         self.used: set[str] = set()
 
     def __missing__(self, key: str) -> str:
-        return self.target if key == "target" else "?"
+        return self.said.get(key, "?")
 
     def __getitem__(self, key: str) -> str:
         self.used.add(key)

@@ -13,7 +13,7 @@ from assessor.services import DomainError, attempts, finalization, status, telem
 from assessor.services.invitations import attempt_for_token, hash_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
 from assessor.web.rendering import render_markdown
-from assessor.web.wording import plural
+from assessor.web.wording import megabytes, plural
 
 MAX_PREVIEW_CHARS = 200_000
 
@@ -96,12 +96,6 @@ def _too_many(exc):
     if _is_api():
         return jsonify(error=exc.description, status=429, code="TooManyRequests"), 429
     return render_template("candidate/message.html", status=429, message=exc.description), 429
-
-
-def megabytes(size: int) -> str:
-    """Say a size in MB, with one decimal below 10 MB."""
-    value = size / (1024 * 1024)
-    return f"{value:.1f} MB" if value < 10 else f"{value:.0f} MB"
 
 
 @bp.after_request

@@ -18,3 +18,9 @@ def noun(count: int | float, singular: str, plural_form: str | None = None) -> s
     if plural_form is not None:
         return plural_form
     return IRREGULAR.get(singular, singular + "s")
+
+
+def megabytes(size: int) -> str:
+    """Say a size in MB, with one decimal below 10 MB (as static/src/limits.js)."""
+    value = size / (1024 * 1024)
+    return f"{value:.1f} MB" if value < 10 else f"{value:.0f} MB"

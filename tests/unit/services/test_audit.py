@@ -134,3 +134,29 @@ def test_options_list_what_the_log_holds(people):
     values = [v for v, _ in options.actions]
     assert values == ["auth.*", "user.*", "auth.login", "user.create"]
     assert options.target_types == ["user"]
+
+
+def test_runs_and_exports_read_as_sentences(people):
+    admin, _ = people
+    admin.name = "Ada Admin"
+    assessment = make_assessment(admin)
+    add("assessment.export", actor=admin, target=assessment, format="csv", candidates=3)
+    db.session.add(
+        AuditEvent(
+            action="library.sync.fail",
+            actor_id=admin.id,
+            target_type="librarysync",
+            target_id="7",
+            data={"error": "the worker stopped"},
+        )
+    )
+    db.session.commit()
+    entries = {e.action: e for e in audit.search(AuditQuery()).entries}
+    assert entries["assessment.export"].sentence == (
+        f"Ada Admin exported the comparison of “{assessment.title}” as csv."
+    )
+    assert entries["assessment.export"].details == [("candidates", "3")]
+    assert entries["library.sync.fail"].sentence == "Library sync #7 failed: the worker stopped"
+    families = [v for v, _ in audit.options().actions if v.endswith(".*")]
+    assert families == ["assessment.*", "library.*"]
+    assert len(audit.search(AuditQuery(action="library.*")).entries) == 1

@@ -92,3 +92,12 @@ def test_the_candidate_rate_limit_page_has_a_way_back(limited, client, attempt):
 def test_the_staff_error_pages_offer_a_way_on(client):
     page = client.get("/no-such-page").get_data(as_text=True)
     assert 'href="/login"' in page
+
+
+def test_plurals_and_sizes_read_right():
+    from assessor.web.wording import megabytes, plural
+
+    assert [plural(n, "minute") for n in (0, 1, 2)] == ["0 minutes", "1 minute", "2 minutes"]
+    assert plural(1.0, "point") == "1 point" and plural(2.5, "point") == "2.5 points"
+    assert plural(3, "criterion", "criteria") == "3 criteria"
+    assert megabytes(5 * 1024 * 1024) == "5.0 MB" and megabytes(12 * 1024 * 1024) == "12 MB"
