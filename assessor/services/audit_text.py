@@ -52,7 +52,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "review.discard": ("Draft scorecard discarded", "discarded their draft scorecard for {target}"),
     "library.sync.request": ("Library sync asked for", "asked for a sync of the challenge library"),
     # The worker runs a sync for whoever asked: these sentences name the run, not a person.
-    "library.sync.start": ("Library sync started", "{Target} (asked by {actor}) started."),
+    "library.sync.start": ("Library sync started", "{Target} started."),
     "library.sync.folder": ("Challenge folder synced", "{Target} read {slug}: {outcome}."),
     "library.sync.finish": ("Library sync finished", "{Target} finished."),
     "library.sync.fail": ("Library sync failed", "{Target} failed: {error}"),
@@ -138,7 +138,11 @@ def _entry(event: AuditEvent, labels: dict[tuple[str, str], str]) -> AuditEntry:
         target_id=event.target_id,
         target=target,
         ip=event.ip,
-        details=[(k, _text(v)) for k, v in sorted(data.items()) if k not in fields.used],
+        details=[
+            (k, _text(v))
+            for k, v in sorted(data.items())
+            if k not in fields.used and v not in (None, "", [], {})
+        ],
     )
 
 
