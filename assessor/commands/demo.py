@@ -37,7 +37,7 @@ from assessor.services import (
     staff_roles,
 )
 from assessor.services import users as user_service
-from assessor.web.wording import plural
+from assessor.wording import plural
 
 DEMO = user_service.Actor(via="demo")
 DEMO_STAFF = (

@@ -13,7 +13,7 @@ from assessor.services import DomainError, attempts, finalization, status, telem
 from assessor.services.invitations import attempt_for_token, hash_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
 from assessor.web.rendering import render_markdown
-from assessor.web.wording import megabytes, plural
+from assessor.wording import megabytes, plural
 
 MAX_PREVIEW_CHARS = 200_000
 

@@ -84,7 +84,7 @@ export function selectTab(list, id) {
   });
 }
 
-/** "1 minute", "2 minutes": the count with a word that agrees (as assessor/web/wording.py). */
+/** "1 minute", "2 minutes": the count with a word that agrees (as assessor/wording.py). */
 export function plural(count, singular, pluralForm) {
   return `${count} ${count === 1 ? singular : pluralForm || `${singular}s`}`;
 }

@@ -95,7 +95,7 @@ def test_the_staff_error_pages_offer_a_way_on(client):
 
 
 def test_plurals_and_sizes_read_right():
-    from assessor.web.wording import megabytes, plural
+    from assessor.wording import megabytes, plural
 
     assert [plural(n, "minute") for n in (0, 1, 2)] == ["0 minutes", "1 minute", "2 minutes"]
     assert plural(1.0, "point") == "1 point" and plural(2.5, "point") == "2.5 points"
