@@ -6,7 +6,9 @@ from sqlalchemy import select
 from assessor.extensions import db
 from assessor.models import (
     Assessment,
+    AssessmentItem,
     AssessmentStatus,
+    Attempt,
     AuditEvent,
     Challenge,
     Role,
@@ -282,3 +284,29 @@ def test_a_copy_keeps_a_retired_challenge_until_removed(ctx):
         copy.id, Details("Fixed"), Composition(60, [ItemSpec(slug="beta")]), actor_id=owner.id
     )
     assert assessments.pin(copy.id).pinned_at is not None
+
+
+def test_the_first_invitation_pins_what_every_candidate_then_gets(ctx):
+    """Through the invitation service: later syncs and edits change nothing for candidates."""
+    from assessor.services import attempts, invitations
+
+    owner = make_user()
+    make_version("alpha")
+    created = assessments.create_assessment(_new(owner, "alpha", duration=40))
+    at_invitation = _resync("alpha")  # synced after composing: the invitation pins this one
+    first, _ = invitations.create_invitation(
+        invitations.NewInvitation(created.id, "Ada", "ada@example.test"), actor_id=owner.id
+    )
+    assert db.session.get(Assessment, created.id).pinned_at is not None
+    _resync("alpha")
+    assessments.update_assessment(created.id, Details("Renamed", "New words"), actor_id=owner.id)
+    second, _ = invitations.create_invitation(
+        invitations.NewInvitation(created.id, "Bo", "bo@example.test"), actor_id=owner.id
+    )
+    for attempt in (first, second):
+        attempts.start(attempt.id)
+        [item] = attempts.workspace(attempt.id).items
+        assert db.session.get(AssessmentItem, item.id).challenge_version_id == at_invitation.id
+        deadline = db.session.get(Attempt, attempt.id).deadline_at
+        started = db.session.get(Attempt, attempt.id).started_at
+        assert round((deadline - started).total_seconds() / 60) == 40
