@@ -16,6 +16,7 @@ from typing import Any
 import sandbox
 from assessor.challenges.spec import SKILLS, ChallengeSpec
 from assessor.services.scoring import ScoreCard, build_manifest, score_result
+from assessor.wording import noun, plural
 
 HEADROOM = 0.5  # the reference may use at most half of the time limit
 
@@ -171,9 +172,10 @@ def judge(
     unknown = sorted(used - set(SKILLS))
     undeclared = sorted(used - set(spec.skills))
     if unknown:
-        detail = f"unknown skill marker(s): {', '.join(unknown)}"
+        detail = f"unknown {noun(len(unknown), 'skill marker')}: {', '.join(unknown)}"
     elif undeclared:
-        detail = f"skill marker(s) not in challenge.yaml skills: {', '.join(undeclared)}"
+        markers = noun(len(undeclared), "skill marker")
+        detail = f"{markers} not in challenge.yaml skills: {', '.join(undeclared)}"
     else:
         detail = "every test's skill is one the challenge declares"
     checks.append(Check("skills", not unknown and not undeclared, detail))
@@ -221,7 +223,7 @@ def judge(
                 f"{name} caught",
                 run.score < run.max_score,
                 f"scores {run.percent:.0f}%"
-                + (f"; fails {len(run.failed)} test(s)" if run.failed else ""),
+                + (f"; fails {plural(len(run.failed), 'test')}" if run.failed else ""),
             )
         )
     limit = float(spec.limits["timeout_s"])

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sandbox import SubmissionRefused, check_submission
 
 from assessor.challenges.spec import (
     DEFAULT_LIMITS,
@@ -21,6 +20,8 @@ from assessor.challenges.spec import (
 )
 from assessor.kinds.base import ChallengeKindPlugin, FolderParts
 from assessor.kinds.registry import DEFAULT_KIND, find_kind, kind_names
+from assessor.wording import plural
+from sandbox import SubmissionRefused, check_submission
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CRITERION_RE = SLUG_RE
@@ -61,7 +62,7 @@ class ChallengeFormatError(ValueError):
         self.folder = folder
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{folder.name}: {len(problems)} problem(s)\n{lines}")
+        super().__init__(f"{folder.name}: {plural(len(problems), 'problem')}\n{lines}")
 
 
 def content_hash(folder: Path) -> str:

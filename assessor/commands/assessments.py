@@ -13,6 +13,7 @@ from assessor.models import AssessmentStatus
 from assessor.services import DomainError, assessment_views, assessments
 from assessor.services import users as user_service
 from assessor.services.permissions import Permission, can
+from assessor.wording import plural
 
 STATUSES = [s.value for s in AssessmentStatus]
 
@@ -121,7 +122,7 @@ def create(
         return
     base = current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000"
     click.echo(
-        f"Created assessment #{row.id} “{row.title}”: {len(row.challenges)} challenge(s), "
+        f"Created assessment #{row.id} “{row.title}”: {plural(len(row.challenges), 'challenge')}, "
         f"{row.duration_minutes} minutes, owned by {row.owner_email}."
     )
     for position, name in enumerate(row.challenges, 1):

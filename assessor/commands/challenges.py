@@ -19,6 +19,7 @@ from assessor.extensions import db
 from assessor.kinds import KindError, Material, get_kind
 from assessor.models import Challenge
 from assessor.services import catalog, library_sync
+from assessor.wording import plural
 
 PATHS = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path)
@@ -114,7 +115,7 @@ def validate_command(paths: tuple[Path, ...], as_json: bool, parallel: int) -> N
     if as_json:
         click.echo(json.dumps({"ok": failures == 0, "challenges": reports}, indent=2))
     else:
-        click.echo(f"\n{len(folders) - failures}/{len(folders)} challenge(s) valid.")
+        click.echo(f"\n{len(folders) - failures} of {plural(len(folders), 'challenge')} valid.")
     if failures:
         sys.exit(1)
 

@@ -18,6 +18,7 @@ from assessor.services.invitations import (
     inviting_assessment,
 )
 from assessor.services.users import get_by_email
+from assessor.wording import plural
 
 EXIT_REJECTED = 1  # nothing was invited: fix the rows (or the options) and run again
 EXIT_MAIL_FAILED = 3  # everyone was invited, but some emails failed: send those links yourself
@@ -112,7 +113,8 @@ def command(
             for skipped in checked.skipped:
                 click.echo(f"line {skipped.line}: skipped, {skipped.problem}")
             if checked.problems:
-                click.echo(f"Nothing was invited: {len(checked.problems)} row(s) to fix.", err=True)
+                rows = plural(len(checked.problems), "row")
+                click.echo(f"Nothing was invited: {rows} to fix.", err=True)
                 for problem in checked.problems:
                     click.echo(f"line {problem.line}: {problem.problem}", err=True)
                 sys.exit(EXIT_REJECTED)
@@ -137,7 +139,8 @@ def _actor(by_email: str | None, assessment_id: int) -> invitation_actions.Actor
 
 
 def _report(title: str, assessment_id: int, invited, *, emailed: bool) -> None:
-    click.echo(f'Invited {len(invited)} candidate(s) to "{title}" (assessment {assessment_id}):')
+    who = plural(len(invited), "candidate")
+    click.echo(f'Invited {who} to "{title}" (assessment {assessment_id}):')
     for row in invited:
         words = MAIL_WORDS[row.mail_status]
         if row.mail_error:

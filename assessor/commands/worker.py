@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from assessor import jobs
+from assessor.wording import plural
 
 
 @click.command("worker")
@@ -46,13 +47,13 @@ def command(concurrency: int | None, reaper: bool) -> None:
         try:
             removed = sweep()
             if removed:
-                click.echo(f"Removed {len(removed)} orphaned sandbox container(s).")
+                click.echo(f"Removed {plural(len(removed), 'orphaned sandbox container')}.")
         except Exception as exc:  # the engine may be down: the worker still starts and waits
             click.echo(f"Orphan sweep skipped: {exc}", err=True)
     # Work left behind while no worker was running is picked up now, not a minute later.
     queue.reap()
     click.echo(
-        f"Worker: {workers} thread(s), queue {current_app.config['QUEUE_URL']}, "
+        f"Worker: {plural(workers, 'thread')}, queue {current_app.config['QUEUE_URL']}, "
         f"sandbox {current_app.config['SANDBOX_BACKEND']}."
     )
     stop = threading.Event()

@@ -61,7 +61,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 ORIGINS = {"cli": "The command line", "demo": "The demo command"}
 # Labels of objects by their audit target_type: (model, label of one row).
 # Objects that are not rows of their own, named as people say them.
-KINDS = {"librarysync": "library sync"}
+OBJECT_NAMES = {"librarysync": "library sync"}
 LABELS = {
     "user": (User, lambda u: f"{u.name} ({u.email})"),
     "assessment": (Assessment, lambda a: f"“{a.title}”"),
@@ -107,11 +107,11 @@ def _labels(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
         if event.target_type in LABELS and (event.target_id or "").isdigit():
             wanted[event.target_type].add(int(event.target_id))
     labels = {}
-    for kind, ids in wanted.items():
-        model, label = LABELS[kind]
+    for target_type, ids in wanted.items():
+        model, label = LABELS[target_type]
         for row in db.session.scalars(select(model).where(model.id.in_(ids))):
-            labels[(kind, str(row.id))] = label(row)
-            if kind == "user":
+            labels[(target_type, str(row.id))] = label(row)
+            if target_type == "user":
                 labels[("actor", str(row.id))] = row.name  # the sentence names the actor
     return labels
 
@@ -152,9 +152,9 @@ def _target(event: AuditEvent, labels: dict[tuple[str, str], str]) -> str | None
     found = labels.get((event.target_type, event.target_id or ""))
     if found is not None:
         return found
-    kind = KINDS.get(event.target_type, event.target_type)
+    name = OBJECT_NAMES.get(event.target_type, event.target_type)
     gone = " (no longer exists)" if event.target_type in LABELS else ""
-    return f"{kind} #{event.target_id}{gone}"
+    return f"{name} #{event.target_id}{gone}"
 
 
 def _sentence(event: AuditEvent, actor: str, target: str | None, fields: _Fields) -> str:

@@ -43,7 +43,7 @@ def test_create_with_weights_in_order(runner, library, owner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     created = db.session.scalar(select(Assessment))
-    assert f"Created assessment #{created.id} “Round one”: 2 challenge(s)" in result.output
+    assert f"Created assessment #{created.id} “Round one”: 2 challenges," in result.output
     assert [(i.challenge_version_id, i.weight) for i in created.items] == [
         (library["beta"].id, 2.5),
         (library["alpha"].id, 1.0),

@@ -80,7 +80,7 @@ def test_bad_rows_are_listed_and_nothing_is_invited(runner, assessment, tmp_path
     args = ["invite", "--assessment", str(assessment.id), "--csv", str(path)]
     result = runner.invoke(args=args)
     assert result.exit_code == 1
-    assert "Nothing was invited: 2 row(s) to fix." in result.output
+    assert "Nothing was invited: 2 rows to fix." in result.output
     assert "line 2: 'bob@' is not an email address" in result.output
     assert "line 3: expected `name, email`" in result.output
     assert attempts(assessment) == []
