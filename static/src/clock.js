@@ -1,6 +1,7 @@
 // The countdown: the server's deadline and clock decide; the browser only displays them.
 
 import { api, OfflineError } from "./api.js";
+import { plural } from "./ui.js";
 
 const WARNINGS = [60, 600]; // seconds left at which the candidate is warned, most urgent first
 const RESYNC_MS = 60_000;
@@ -16,8 +17,7 @@ export function formatRemaining(ms) {
 
 function warningText(left) {
   const minutes = Math.max(1, Math.ceil(left / 60_000));
-  const when = minutes === 1 ? "1 minute" : `${minutes} minutes`;
-  return `${when} left. Your work saves itself and is submitted automatically at the deadline.`;
+  return `${plural(minutes, "minute")} left. Your work saves itself and is submitted automatically at the deadline.`;
 }
 
 export class Clock {
