@@ -117,7 +117,6 @@ def add_account(
         "user.create" if password is not None else "user.invite",
         target=user,
         role=role.value,
-        email=email,
         **by.audit(),
     )
     return user

@@ -38,7 +38,7 @@ class NewStaffForm(FlaskForm):
         "How they get in",
         choices=choices(
             [
-                ("invite", "Email them a one-time link to choose their own password"),
+                ("invite", "Send them a one-time link to choose their own password"),
                 ("password", "Set a password now, and hand it over yourself"),
             ]
         ),
