@@ -4,9 +4,11 @@ import { api, ApiError, OfflineError } from "./api.js";
 import { readBackup, Saver } from "./autosave.js";
 import { Clock } from "./clock.js";
 import { createView, fileState, lockedState, lockView, replaceText } from "./editor.js";
+import { OpenedChallenges, undoneWarnings } from "./finishing.js";
 import { Runner } from "./runner.js";
+import { offerWrapToggles } from "./statement.js";
 import { Telemetry } from "./telemetry.js";
-import { button, confirmDialog, listing, plural, renderTabs, selectTab, showAlert } from "./ui.js";
+import { button, confirmDialog, renderTabs, selectTab, showAlert } from "./ui.js";
 
 const SAVE_TEXT = {
   saved: "All changes saved",
@@ -35,8 +37,7 @@ class Workspace {
       results: $("results"),
     };
     this.limits = data.limits;
-    this.openedKey = `assessor:${this.attemptId}:opened`;
-    this.opened = readOpened(this.openedKey);
+    this.opened = new OpenedChallenges(`assessor:${this.attemptId}:opened`);
     this.telemetry = new Telemetry(`${this.base}/api/events`);
     this.runner = new Runner({
       runUrl: (itemId) => `${this.base}/api/items/${itemId}/runs`,
@@ -157,7 +158,7 @@ class Workspace {
     if (!entry) return;
     this.stash();
     this.current = entry;
-    this.markOpened(itemId);
+    this.opened.add(itemId);
     document.querySelectorAll(".item-link").forEach((b) => {
       if (Number(b.dataset.itemId) === itemId) b.setAttribute("aria-current", "true");
       else b.removeAttribute("aria-current");
@@ -336,16 +337,6 @@ class Workspace {
     this.el.retry.hidden = state !== "offline" || this.ended;
   }
 
-  markOpened(itemId) {
-    if (this.opened.has(itemId)) return;
-    this.opened.add(itemId);
-    try {
-      localStorage.setItem(this.openedKey, JSON.stringify([...this.opened]));
-    } catch (error) {
-      /* storage full or disabled: the warning may then list a challenge seen on this page */
-    }
-  }
-
   /** Say the shown challenge's test state beside the buttons; the results stay below the editor. */
   renderJump(text, tone) {
     this.el.resultsJump.hidden = !text;
@@ -412,20 +403,7 @@ class Workspace {
   }
 
   async finish() {
-    const open = [...this.items.values()].filter((e) => !e.submitted);
-    const unopened = open.filter((e) => !this.opened.has(e.id));
-    const untouched = open.filter((e) => this.opened.has(e.id) && e.saver.revision === 0 && !e.saver.dirty);
-    const warnings = [];
-    if (unopened.length) {
-      warnings.push(`You have not opened ${plural(unopened.length, "challenge")}: ${listing(unopened.map((e) => e.title))}.`);
-    }
-    if (untouched.length) {
-      warnings.push(`You have not changed ${listing(untouched.map((e) => e.title))} from the starter files.`);
-    }
-    if (warnings.length) {
-      const one = unopened.length + untouched.length === 1;
-      warnings.push(`${one ? "It would be submitted as it is" : "They would be submitted as they are"}, which usually scores nothing.`);
-    }
+    const warnings = undoneWarnings([...this.items.values()].filter((e) => !e.submitted), this.opened);
     const ok = await confirmDialog(this.el.dialog, {
       title: warnings.length ? "Finish with work left undone?" : "Finish the assessment?",
       text: [...warnings, "Every challenge is submitted as it is now, and you cannot change anything afterwards."].join(" "),
@@ -476,36 +454,6 @@ class Workspace {
       }
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
-  }
-}
-
-function readOpened(key) {
-  try {
-    const ids = JSON.parse(localStorage.getItem(key) || "[]");
-    return new Set(Array.isArray(ids) ? ids.filter(Number.isInteger) : []);
-  } catch (error) {
-    return new Set();
-  }
-}
-
-/**
- * Statement code blocks wrap so nothing is cut off in a narrow column; a block whose lines are
- * long gets a switch to show them unwrapped (scrolling sideways), for aligned columns.
- */
-function offerWrapToggles(statement) {
-  for (const pre of statement.querySelectorAll("pre:not([data-wrap])")) {
-    pre.dataset.wrap = "on";
-    pre.classList.add("unwrapped");
-    const long = pre.scrollWidth > pre.clientWidth + 1;
-    pre.classList.remove("unwrapped");
-    if (!long) continue;
-    const toggle = button("Wrap lines", () => {
-      const unwrapped = pre.classList.toggle("unwrapped");
-      toggle.setAttribute("aria-pressed", String(!unwrapped));
-    }, "link wrap-toggle");
-    toggle.setAttribute("aria-pressed", "true");
-    pre.tabIndex = 0; // unwrapped, it scrolls sideways: reachable with the keyboard
-    pre.before(toggle);
   }
 }
 
