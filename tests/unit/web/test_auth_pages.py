@@ -84,3 +84,13 @@ def test_the_set_password_page_is_rate_limited(limited, client, link):
         for _ in range(11)
     ]
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
+
+
+def test_a_too_large_staff_post_says_the_limit(app, client, auth):
+    with app.app_context():
+        email = make_user(Role.ADMIN).email
+    auth.login(email)
+    page = client.post("/admin/users/new", data={"name": "x" * (5 * 1024 * 1024)})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 413 and "4.0 MB" in html and "capacity limit" not in html
+    assert 'href="/"' in html  # a way on
