@@ -36,8 +36,11 @@ def _actor() -> users.Actor:
 
 def _link_for(token: str) -> str:
     # PUBLIC_URL when set: a link built from the request's Host header could point elsewhere.
-    base = (current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")
-    return base + url_for("auth.set_password", token=token)
+    public = current_app.config["PUBLIC_URL"]
+    if not public:
+        return url_for("auth.set_password", token=token, _external=True)
+    path = url_for("auth.set_password", token=token).removeprefix(request.script_root)
+    return public.rstrip("/") + path
 
 
 def _refused(exc: DomainError) -> bool:
