@@ -230,3 +230,18 @@ def cancel_open_links(user_id: int) -> None:
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def active_user(user_id: object) -> User | None:
+    """Return the active staff account with this id (a session's user), or None."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def record_logout(user_id: int, ip: str | None) -> None:
+    """Write the sign-out to the audit log."""
+    audit.record("auth.logout", actor_id=user_id, ip=ip)
+    db.session.commit()

@@ -8,18 +8,14 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from assessor.extensions import db
 from assessor.models import User
 from assessor.services.permissions import Permission, can
+from assessor.services.users import active_user
 
 
 def load_user(user_id: str) -> User | None:
     """Reload the session's user; a deactivated account is logged out at once."""
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    return user if user is not None and user.active else None
+    return active_user(user_id)
 
 
 def staff_required(permission: Permission) -> Callable:

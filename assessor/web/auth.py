@@ -21,8 +21,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from assessor.extensions import db, limiter, login_manager
-from assessor.services import DomainError, audit, password_links, passwords, users
+from assessor.extensions import limiter, login_manager
+from assessor.services import DomainError, password_links, passwords, users
 from assessor.web.access import public
 
 bp = Blueprint("auth", __name__)
@@ -112,8 +112,7 @@ def login():
 @public
 def logout():
     if current_user.is_authenticated:
-        audit.record("auth.logout", actor_id=current_user.id, ip=request.remote_addr)
-        db.session.commit()
+        users.record_logout(current_user.id, request.remote_addr)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
