@@ -24,6 +24,7 @@ from assessor.services.scorecards import (
     rubric_total,
 )
 from assessor.services.submissions import final_submission
+from assessor.wording import plural
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +55,9 @@ class ReviewSummary:
         """Explain why scorecards are missing, when blind review hides some."""
         if not self.hidden:
             return None
-        some = f"{self.hidden} scorecard{'s' if self.hidden != 1 else ''}"
-        return f"Blind review: {some} from other reviewers appear once you submit yours."
+        appear = "appears" if self.hidden == 1 else "appear"
+        some = plural(self.hidden, "scorecard")
+        return f"Blind review: {some} from other reviewers {appear} once you submit yours."
 
 
 @dataclasses.dataclass(frozen=True)

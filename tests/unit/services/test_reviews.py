@@ -9,7 +9,7 @@ from assessor.extensions import db
 from assessor.models import AttemptStatus, AuditEvent, Review
 from assessor.services import Conflict
 from assessor.services.audience import audience_for
-from assessor.services.review_views import review_summary
+from assessor.services.review_views import ReviewSummary, review_summary
 from assessor.services.reviews import (
     ScorecardRejected,
     ScoreInput,
@@ -137,3 +137,16 @@ def test_the_spread_shows_each_reviewer_mean_and_range(rnd, attempt):
     assert summary.decisions["split"] is True
     assert summary.decisions["mean"] == 0.5
     assert [c.decision for c in summary.cards] == ["strong_yes", "no"]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "notice"),
+    [
+        (0, None),
+        (1, "Blind review: 1 scorecard from other reviewers appears once you submit yours."),
+        (2, "Blind review: 2 scorecards from other reviewers appear once you submit yours."),
+    ],
+)
+def test_the_blind_notice_agrees_with_its_count(hidden, notice):
+    summary = ReviewSummary(True, (), hidden, None, (), {})
+    assert summary.notice == notice
