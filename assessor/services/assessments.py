@@ -159,7 +159,14 @@ def is_pinned(assessment: Assessment) -> bool:
     return bool(db.session.scalar(select(exists().where(Attempt.assessment_id == assessment.id))))
 
 
-def pin(assessment_id: int, *, actor_id: int | None = None, commit: bool = True) -> Assessment:
+def pin(
+    assessment_id: int,
+    *,
+    actor_id: int | None = None,
+    ip: str | None = None,
+    via: str | None = None,
+    commit: bool = True,
+) -> Assessment:
     """Fix the challenges' versions and the duration before the first invitation; idempotent.
 
     Call it before creating an invitation. With commit=False the pin joins the caller's
@@ -185,8 +192,10 @@ def pin(assessment_id: int, *, actor_id: int | None = None, commit: bool = True)
         "assessment.pin",
         actor_id=actor_id,
         target=assessment,
+        ip=ip,
         versions=[i.challenge_version_id for i in assessment.items],
         duration_minutes=assessment.duration_minutes,
+        **({"via": via} if via else {}),
     )
     if commit:
         db.session.commit()

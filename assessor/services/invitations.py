@@ -174,7 +174,7 @@ def create_invitations(
     if taken := live_invitations(assessment.id, emails):
         raise AlreadyInvited(f"already invited to this assessment: {', '.join(sorted(taken))}")
     # From the first invitation on, every candidate gets the same challenges and versions.
-    assessments.pin(assessment.id, actor_id=actor_id, commit=False)
+    assessments.pin(assessment.id, actor_id=actor_id, ip=ip, via=via, commit=False)
     created = []
     now = utcnow()
     for new, email in zip(batch, emails, strict=True):

@@ -178,6 +178,22 @@ def test_creating_writes_an_audit_entry(assessment):
     assert event.data["extra_minutes"] == 15 and event.data["valid_days"] == 14
 
 
+def test_the_pin_is_recorded_with_the_inviters_address_or_origin(assessment):
+    actor = make_user()
+    create_invitation(
+        NewInvitation(assessment.id, "Ada", "ada@example.test"), actor_id=actor.id, ip="1.2.3.4"
+    )
+    other = make_assessment(actor)
+    create_invitations([NewInvitation(other.id, "Bo", "bo@example.test")], via="cli")
+    pins = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "assessment.pin").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.ip, e.data.get("via")) for e in pins] == [
+        (actor.id, "1.2.3.4", None),
+        (None, None, "cli"),
+    ]
+
+
 def test_opening_is_recorded_once(assessment):
     attempt, _ = invite(assessment)
     record_opened(attempt.id)
