@@ -187,9 +187,19 @@ class _Fields(dict):
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        value = ", ".join(map(str, value))
-    elif isinstance(value, dict):
-        value = ", ".join(f"{k}: {v}" for k, v in value.items())
-    text = str(value)
+    text = _plain(value)
     return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
+
+
+def _plain(value: Any, nested: bool = False) -> str:
+    """Write a stored value as a person would: yes/no, 3 not 3.0, lists without brackets."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return format(value, "g")
+    if isinstance(value, list | tuple):
+        inner = ", ".join(_plain(v, nested=True) for v in value)
+        return f"({inner})" if nested else inner
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v, nested=True)}" for k, v in value.items())
+    return str(value)

@@ -48,6 +48,15 @@ class ScorecardForm(FlaskForm):
         )
 
 
+class PointsField(FloatField):
+    """Points shown as a reviewer typed them: 3, not 3.0."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else format(self.data, "g")
+
+
 class DiscardForm(FlaskForm):
     """Only the CSRF token: discarding a draft takes no input."""
 
@@ -63,7 +72,7 @@ def scorecard_form(items: Iterable[ItemFacts], **data) -> ScorecardForm:
             setattr(
                 Form,
                 field_name(item.id, criterion.id),
-                FloatField(
+                PointsField(
                     criterion.title,
                     validators=[Optional(), NumberRange(min=0, max=criterion.points)],
                 ),

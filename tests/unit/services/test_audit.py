@@ -160,3 +160,12 @@ def test_runs_and_exports_read_as_sentences(people):
     families = [v for v, _ in audit.options().actions if v.endswith(".*")]
     assert families == ["assessment.*", "library.*"]
     assert len(audit.search(AuditQuery(action="library.*")).entries) == 1
+
+
+def test_details_read_as_words_not_python_values():
+    from assessor.services.audit_text import _text
+
+    assert _text(True) == "yes" and _text(False) == "no"
+    assert _text(3.0) == "3" and _text(2.5) == "2.5"
+    assert _text([[1, 3.0], [2, 1.0]]) == "(1, 3), (2, 1)"
+    assert _text({"blind": True}) == "blind: yes"

@@ -50,6 +50,8 @@ def test_a_reviewer_scores_the_rubric_saves_a_draft_then_submits(client, auth, r
     assert review.rubric_scores == {str(rnd.design.id): {"data-model": 3.0, "scaling": 4.5}}
     report = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     assert "75%" in report, "code 75% and design 7.5/10 make 75%"
+    again = client.get(f"/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert 'value="3"' in again and 'value="4.5"' in again and 'value="3.0"' not in again
 
 
 def test_points_above_the_criterion_are_refused_with_the_reason(client, auth, rnd):
