@@ -73,6 +73,9 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "QUEUE_URL": queue_url,
         "SANDBOX_IMAGE": env.get("SANDBOX_IMAGE", "assessor-sandbox:latest"),
         "SANDBOX_BACKEND": env.get("SANDBOX_BACKEND", "docker"),
+        # Container pairs started ahead of their jobs, per image and limits (0: start per job).
+        "SANDBOX_POOL_SIZE": _int(env, "SANDBOX_POOL_SIZE", 2),
+        "SANDBOX_POOL_IDLE_S": _int(env, "SANDBOX_POOL_IDLE_S", 300),
         "CHALLENGES_DIR": env.get("CHALLENGES_DIR") or str(PROJECT_ROOT / "challenges"),
         "WORKER_CONCURRENCY": _int(env, "WORKER_CONCURRENCY", os.cpu_count() or 1),
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey
 
 import sandbox
+from assessor.challenges.runs import sandbox_limits
 from assessor.services import finalization, grading, library_sync
 from assessor.services.deadlines import NETWORK_GRACE
 from assessor.services.signals import attempt_started, library_sync_requested, submission_queued
@@ -63,6 +64,10 @@ class GradingQueue:
             options = {}
             if self.app.config["SANDBOX_BACKEND"] == "docker":
                 options["image"] = self.app.config["SANDBOX_IMAGE"]
+                options["pool_size"] = self.app.config["SANDBOX_POOL_SIZE"]
+                options["pool_idle_s"] = self.app.config["SANDBOX_POOL_IDLE_S"]
+                # Pairs for the platform's default limits start warming with the worker.
+                options["warm"] = (sandbox_limits({}),)
             self._backend = sandbox.get_backend(self.app.config["SANDBOX_BACKEND"], **options)
         return self._backend
 

@@ -2,7 +2,9 @@
 
 The candidate's container starts first and holds the only network namespace of the run (no
 interface but loopback); the tester's container joins it, so the two share that loopback and
-nothing else. Both are killed by the host at the deadline and removed in `finally`.
+nothing else. A pair may be started ahead of its job (a warm pool): both harnesses then wait on
+stdin with their interpreters and pytest loaded. Either way a pair serves exactly one job, is
+killed by the host at the deadline, and is removed afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from .cgroup import oom_kills
 from .container import create_kwargs
 from .errors import EngineUnavailable
-from .model import Job
+from .model import Job, Limits
 from .output import OutputCollector
 from .verdict import CandidateObservation, Observation
 from .wire import agent_request, new_agent_name, request_line
@@ -66,13 +68,26 @@ class Box:
         )
         self.reader.start()
 
-    def start(self, line: bytes) -> None:
-        """Start the container and hand it its request on stdin."""
+    def launch(self) -> None:
+        """Start the container: its harness loads, then waits for its request on stdin."""
         self.api.start(self.id)
+
+    def send(self, line: bytes) -> None:
+        """Hand the container its request on stdin."""
         try:
             self.raw.sendall(line)
         except OSError as exc:  # nothing of the candidate has run yet: the run may be retried
             raise EngineUnavailable(f"could not send the job to the container: {exc}") from exc
+
+    def running(self) -> bool:
+        """Tell whether the container still runs (an engine restart kills a waiting one)."""
+        import docker
+
+        try:
+            state = self.api.inspect_container(self.id).get("State") or {}
+        except docker.errors.APIError:
+            return False
+        return bool(state.get("Running"))
 
     def kill(self) -> None:
         """Hang up and kill the container now (a flood); it is removed later."""
@@ -120,34 +135,48 @@ class Box:
             log.warning("could not remove sandbox container %s: %s", self.id[:12], exc)
 
 
-def run_pair(api, job: Job, image: str, nonce: str, labels: dict[str, str]) -> Observation:
-    """Run `job` in a candidate container and a tester container; return what the host saw."""
-    limits = job.limits
-    agent = new_agent_name()
-    boxes: list[Box] = []
-    try:
-        candidate = Box(
-            api, create_kwargs(image, limits, labels), OutputCollector(limits.output_kb, None)
-        )
-        boxes.append(candidate)
-        tester = Box(
-            api,
-            create_kwargs(image, limits, labels, join=candidate.id),
-            OutputCollector(limits.output_kb, nonce),
-        )
-        boxes.append(tester)
-        candidate.attach()
-        tester.attach()
-        candidate.start(agent_request(job, agent=agent, linger_s=LINGER_S))
-        tester.start(
+class Pair:
+    """The two containers of one run: created, attached and started, then given one job."""
+
+    def __init__(self, api, image: str, limits: Limits, labels: dict[str, str]) -> None:
+        self.boxes: list[Box] = []
+        self.created = time.monotonic()
+        try:
+            self.candidate = Box(api, create_kwargs(image, limits, labels), OutputCollector())
+            self.boxes.append(self.candidate)
+            join = create_kwargs(image, limits, labels, join=self.candidate.id)
+            self.tester = Box(api, join, OutputCollector())
+            self.boxes.append(self.tester)
+            for box in self.boxes:
+                box.attach()  # before start: not a byte of output is missed
+            for box in self.boxes:
+                box.launch()
+        except BaseException:
+            self.close()
+            raise
+
+    def running(self) -> bool:
+        """Tell whether both containers still wait for their job."""
+        return all(box.running() for box in self.boxes)
+
+    def run(self, job: Job, nonce: str) -> Observation:
+        """Hand over the job and watch it to its end; return what the host saw."""
+        limits = job.limits
+        agent = new_agent_name()
+        self.candidate.collector.arm(limits.output_kb, None)
+        self.tester.collector.arm(limits.output_kb, nonce)
+        self.candidate.send(agent_request(job, agent=agent, linger_s=LINGER_S))
+        self.tester.send(
             request_line(job, nonce, agent=agent, reap="namespace", linger_s=LINGER_S, cgroup=True)
         )
         started = time.monotonic()
-        deadline_hit = _wait(tester, candidate, started + limits.wall_s + STARTUP_GRACE_S)
+        deadline_hit = _wait(self.tester, self.candidate, started + limits.wall_s + STARTUP_GRACE_S)
         duration = time.monotonic() - started
-        return _observe(tester, candidate, duration, deadline_hit)
-    finally:
-        for box in reversed(boxes):
+        return _observe(self.tester, self.candidate, duration, deadline_hit)
+
+    def close(self) -> None:
+        """Remove both containers (the tester first: it holds the candidate's namespace)."""
+        for box in reversed(self.boxes):
             box.close()
 
 

@@ -66,7 +66,7 @@ class FakeBackend(Backend):
             lib = Path(tmp, "lib")
             shutil.copytree(HARNESS_DIR, lib / "sandbox_harness", ignore=_no_cache)
             nonce, agent = new_nonce(), new_agent_name()
-            tester_line = request_line(job, nonce, agent=agent, workdir=str(Path(tmp, "job")))
+            tester_line = request_line(job, nonce, agent=agent)
             agent_line = agent_request(job, agent=agent, workdir=str(Path(tmp, "work")))
             candidate = _Process(self._start(lib, tmp, ["agent"]), job.limits.output_kb, None)
             candidate.send(agent_line)
@@ -91,7 +91,8 @@ class FakeBackend(Backend):
     def _execute(
         self, job: Job, lib: Path, tmp: str, nonce: str, line: bytes, candidate: _Process
     ) -> Observation:
-        tester = _Process(self._start(lib, tmp, []), job.limits.output_kb, nonce)
+        workdir = ["--workdir", str(Path(tmp, "job"))]
+        tester = _Process(self._start(lib, tmp, workdir), job.limits.output_kb, nonce)
         started = time.monotonic()
         tester.send(line)
         deadline = started + job.limits.wall_s + GRACE_S

@@ -14,17 +14,22 @@ RECORD_ALLOWANCE = 4 * 1024 * 1024
 class OutputCollector:
     """Accumulate output until the cap; `done` is set at end of stream, overflow or record end."""
 
-    def __init__(self, output_kb: int, nonce: str | None) -> None:
-        # The candidate's own container prints no record (nonce None) and gets no allowance.
-        self.cap = output_kb * 1024 + (RECORD_ALLOWANCE if nonce else 0)
+    def __init__(self, output_kb: int = 64, nonce: str | None = None) -> None:
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.exceeded = False
         self.record_seen = False
         self.eof = False
         self.done = threading.Event()
-        self._trailer = b"\n%s %s\n" % (END, nonce.encode()) if nonce else None
         self._lock = threading.Lock()
+        self.arm(output_kb, nonce)
+
+    def arm(self, output_kb: int, nonce: str | None) -> None:
+        """Set the run's cap and nonce (a pooled container gets them when its job arrives)."""
+        with self._lock:
+            # The candidate's own container prints no record (nonce None): no allowance.
+            self.cap = output_kb * 1024 + (RECORD_ALLOWANCE if nonce else 0)
+            self._trailer = b"\n%s %s\n" % (END, nonce.encode()) if nonce else None
 
     @property
     def total(self) -> int:

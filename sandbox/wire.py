@@ -8,7 +8,6 @@ import secrets
 from .harness.workspace import module_names
 from .model import Job
 
-WORKDIR = "/tmp/job"  # noqa: S108 - inside the container, on its private tmpfs
 AGENT_WORKDIR = "/tmp/work"  # noqa: S108 - inside the candidate's container, on its tmpfs
 
 
@@ -38,7 +37,7 @@ def request_line(job: Job, nonce: str, *, agent: str, **options: object) -> byte
             "select": list(job.select),
             "modules": module_names(list(job.files)),
         },
-        "options": {"wall_s": job.limits.wall_s, "workdir": WORKDIR, "agent": agent, **options},
+        "options": {"wall_s": job.limits.wall_s, "agent": agent, **options},
     }
     return _line(request)
 

@@ -74,3 +74,5 @@ def command(concurrency: int | None, reaper: bool) -> None:
         consumer.run()
     finally:
         stop.set()
+        # Remove the pool's waiting containers; the orphan sweep would, but later.
+        queue.backend.close()

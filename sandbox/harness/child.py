@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -41,30 +43,35 @@ def pytest_args(workdir: Path, select: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """Run pytest for the job prepared under --workdir and report to --events-fd."""
+    """Warm up (pytest imported), wait for the job's arguments, then run pytest and report."""
     parser = argparse.ArgumentParser(prog="sandbox-harness-child")
     parser.add_argument("--events-fd", type=int, required=True)
+    parser.add_argument("--args-fd", type=int, required=True)
     parser.add_argument("--workdir", type=Path, required=True)
-    parser.add_argument("--agent", required=True)
-    parser.add_argument("--modules", default="")
-    parser.add_argument("--connect-timeout", type=float, default=10.0)
-    parser.add_argument("select", nargs="*")
-    args = parser.parse_args(argv)
+    options = parser.parse_args(argv)
     sys.dont_write_bytecode = True
 
     import pytest
 
     from .plugin import EventWriter, HarnessPlugin
 
-    events = EventWriter(args.events_fd)
+    # Started before the job exists (by a pool, ahead of time): everything above is paid
+    # already when the supervisor hands over the job's arguments.
+    with os.fdopen(options.args_fd, "rb") as arguments:
+        line = arguments.readline()
+    if not line:
+        return 0  # never used: the container was drained
+    job = json.loads(line)
+    events = EventWriter(options.events_fd)
     connect_error = None
     try:
-        peer = bridge.connect(args.agent, args.connect_timeout)
+        peer = bridge.connect(str(job["agent"]), float(job.get("connect_timeout_s", 10.0)))
     except PeerLost as exc:
         peer, connect_error = None, str(exc)
-    finder = bridge.CandidateModules({m for m in args.modules.split(",") if m})
+    finder = bridge.CandidateModules({str(m) for m in job.get("modules", [])})
     plugin = HarnessPlugin(events, finder, peer)
-    code = pytest.main(pytest_args(args.workdir, args.select), plugins=[plugin])
+    select = [str(s) for s in job.get("select", [])]
+    code = pytest.main(pytest_args(options.workdir, select), plugins=[plugin])
     events.send("candidate", **plugin.candidate_state(connect_error))
     events.send("finished", exit_code=int(code))
     sys.stdout.flush()

@@ -25,6 +25,7 @@ from .ledger import Ledger, cap
 from .workspace import freeze_tree, read_oom_counters, write_tree
 
 PROTOCOL_VERSION = 2
+WORKDIR = "/tmp/job"  # noqa: S108 - inside the container, on its private tmpfs
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 MAX_EVENT_LINE = 8 * 1024 * 1024
 PR_SET_DUMPABLE = 4
@@ -45,10 +46,72 @@ def make_undumpable() -> bool:
         return False
 
 
-class Supervisor:
-    """Run one job's tests in a child process and collect what it reports."""
+class Child:
+    """The pytest process, started before the job: it imports pytest, then waits for its job."""
 
-    def __init__(self, request: dict) -> None:
+    def __init__(self, workdir: Path) -> None:
+        for name in ("tests", "tmp", "home", "run"):
+            (workdir / name).mkdir(parents=True, exist_ok=True)
+        self.events, events_w = os.pipe()
+        args_r, self.args = os.pipe()
+        package = __package__ or "sandbox_harness"
+        libdir = str(Path(__file__).resolve().parent.parent)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-B",
+                "-c",
+                CHILD_BOOT,
+                libdir,
+                package,
+                "--events-fd",
+                str(events_w),
+                "--args-fd",
+                str(args_r),
+                "--workdir",
+                str(workdir),
+            ],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(events_w, args_r),
+            env=child_env(workdir),
+            # A writable scratch folder: code that opens relative paths ("app.db") works, and
+            # never lands in the tests folder.
+            cwd=workdir / "run",
+            start_new_session=True,
+        )
+        os.close(events_w)
+        os.close(args_r)
+
+    def start(self, job: dict) -> None:
+        """Hand over the job's arguments (never the nonce): the child starts pytest."""
+        _write_all(self.args, json.dumps(job).encode() + b"\n")
+        os.close(self.args)
+
+    def discard(self) -> None:
+        """End a child that will never get a job (the container is drained)."""
+        os.close(self.args)
+        os.close(self.events)
+        self.process.wait()
+
+
+def child_env(workdir: Path) -> dict[str, str]:
+    """Return a clean environment: nothing of the worker's environment reaches tests."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir / "home"),
+        "TMPDIR": str(workdir / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # Stops third-party pytest plugins from loading: each could alter reporting.
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+class Supervisor:
+    """Run one job's tests in the child process and collect what it reports."""
+
+    def __init__(self, request: dict, workdir: Path) -> None:
         self.nonce: str = request["nonce"]
         job = request["job"]
         options = request.get("options", {})
@@ -58,7 +121,7 @@ class Supervisor:
         self.connect_timeout_s = float(options.get("connect_timeout_s", 10.0))
         self.select: list[str] = list(job.get("select", []))
         self.wall_s = float(options.get("wall_s", 30.0))
-        self.workdir = Path(options.get("workdir", "/tmp/job"))  # noqa: S108 - private tmpfs
+        self.workdir = workdir
         # Killing every process we may signal is only safe inside a fresh PID namespace.
         self.reap_all = options.get("reap") == "namespace" and os.getppid() == 1
         self.linger_s = float(options.get("linger_s", 0.0))
@@ -69,71 +132,27 @@ class Supervisor:
 
     def prepare(self) -> None:
         """Write the tests (read-only) and pytest's empty configuration."""
-        for name in ("tests", "tmp", "home", "run"):
-            (self.workdir / name).mkdir(parents=True, exist_ok=True)
         write_tree(self.workdir / "tests", self.tests)
         (self.workdir / "pytest.ini").write_text("[pytest]\n")
         freeze_tree(self.workdir / "tests")
 
-    def child_command(self, events_fd: int) -> list[str]:
-        """Return the command line of the pytest child (it never carries the nonce)."""
-        package = __package__ or "sandbox_harness"
-        libdir = str(Path(__file__).resolve().parent.parent)
-        return [
-            sys.executable,
-            "-I",
-            "-B",
-            "-c",
-            CHILD_BOOT,
-            libdir,
-            package,
-            "--events-fd",
-            str(events_fd),
-            "--workdir",
-            str(self.workdir),
-            "--agent",
-            self.agent,
-            "--modules",
-            ",".join(self.modules),
-            "--connect-timeout",
-            str(self.connect_timeout_s),
-            "--",
-            *self.select,
-        ]
-
-    def child_env(self) -> dict[str, str]:
-        """Return a clean environment: nothing of the worker's environment reaches tests."""
-        return {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(self.workdir / "home"),
-            "TMPDIR": str(self.workdir / "tmp"),
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            # Stops third-party pytest plugins from loading: each could alter reporting.
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        }
-
-    def run(self) -> dict:
-        """Run the child to its end (or the deadline) and return the record's payload."""
+    def run(self, child: Child) -> dict:
+        """Hand the job to the waiting child, run it to its end (or the deadline), report."""
         self.prepare()
         ledger = Ledger(set(self.tests))
-        read_fd, write_fd = os.pipe()
         started = time.monotonic()
-        child = subprocess.Popen(
-            self.child_command(write_fd),
-            stdin=subprocess.DEVNULL,
-            pass_fds=(write_fd,),
-            env=self.child_env(),
-            # A writable scratch folder: code that opens relative paths ("app.db") works, and
-            # never lands in the tests folder.
-            cwd=self.workdir / "run",
-            start_new_session=True,
+        child.start(
+            {
+                "agent": self.agent,
+                "modules": self.modules,
+                "connect_timeout_s": self.connect_timeout_s,
+                "select": self.select,
+            }
         )
-        os.close(write_fd)
-        self._pump(child, read_fd, ledger, deadline=started + self.wall_s)
-        self._reap(child)
-        os.close(read_fd)
-        return self._payload(child, ledger, time.monotonic() - started)
+        self._pump(child.process, child.events, ledger, deadline=started + self.wall_s)
+        self._reap(child.process)
+        os.close(child.events)
+        return self._payload(child.process, ledger, time.monotonic() - started)
 
     def _pump(self, child: subprocess.Popen, read_fd: int, ledger: Ledger, deadline: float) -> None:
         wake_r, wake_w = os.pipe()
@@ -262,15 +281,26 @@ def _linger(seconds: float) -> None:
             return
 
 
-def main() -> int:
-    """Run one job from stdin and print its framed record on stdout."""
+def main(argv: list[str] | None = None) -> int:
+    """Warm up, run one job from stdin and print its framed record on stdout.
+
+    The pytest child starts first, so a container started ahead of time (a pool) has paid for
+    both interpreters and pytest's import when its job arrives.
+    """
     dumpable_off = make_undumpable()
+    argv = sys.argv[1:] if argv is None else argv
+    workdir = Path(argv[argv.index("--workdir") + 1] if "--workdir" in argv else WORKDIR)
+    child = Child(workdir)
     line = sys.stdin.buffer.readline(MAX_REQUEST_BYTES)
+    if not line:
+        child.discard()  # drained: no job ever came
+        return 0
     try:
         request = json.loads(line)
-        supervisor = Supervisor(request)
+        supervisor = Supervisor(request, workdir)
     except (ValueError, KeyError, TypeError) as exc:
         print(f"sandbox harness: unreadable request: {exc!r}", file=sys.stderr)
+        child.discard()
         return 2
     if not dumpable_off:
         supervisor.flags.append(
@@ -282,7 +312,7 @@ def main() -> int:
             }
         )
     try:
-        payload = supervisor.run()
+        payload = supervisor.run(child)
     except Exception as exc:  # reported in the record, so the host can explain the crash
         payload = {"version": PROTOCOL_VERSION, "harness_error": cap(repr(exc))}
     _write_all(1, encode_record(supervisor.nonce, payload))

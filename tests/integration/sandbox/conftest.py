@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import sandbox
 from sandbox.image import default_image, ensure_image
 from sandbox.image.recipe import SANDBOX_UID
 from sandbox.orphans import LABEL, LABEL_OWNER_PID
+from sandbox.pool import PoolKey
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +37,39 @@ def docker_client() -> Iterator[object]:
     client.close()
 
 
-@pytest.fixture
-def docker_backend(sandbox_image: str, docker_client: object) -> sandbox.DockerBackend:
-    """Return the Docker backend on the session's image."""
-    return sandbox.DockerBackend(client=docker_client, image=sandbox_image)
+class PooledBackend(sandbox.DockerBackend):
+    """The Docker backend with a warm pool, each job served by a pair started ahead of it."""
+
+    def run(self, job: sandbox.Job) -> sandbox.Result:
+        key = PoolKey.of(self.image_for(job), job.limits)
+        self.pool.want(key)
+        deadline = time.monotonic() + 60
+        while self.pool.ready(key) == 0:
+            assert time.monotonic() < deadline, "the pool never warmed up"
+            time.sleep(0.02)
+        before = self.pooled_runs
+        result = super().run(job)
+        assert self.pooled_runs == before + 1, "the job did not run in a pooled pair"
+        return result
+
+
+def docker_backend_of(mode: str, client: object, image: str) -> sandbox.DockerBackend:
+    """Return a Docker backend starting containers per job ("cold") or from a pool ("pooled")."""
+    if mode == "cold":
+        return sandbox.DockerBackend(client=client, image=image)
+    return PooledBackend(client=client, image=image, pool_size=1)
+
+
+@pytest.fixture(params=["cold", "pooled"])
+def docker_backend(request, sandbox_image: str, docker_client: object) -> Iterator:
+    """Return the Docker backend on the session's image: starting containers per job, or pooled.
+
+    Every attack must hold both ways; the pool is drained (and every used pair removed) before
+    `host_guard` looks for leftovers.
+    """
+    backend = docker_backend_of(request.param, docker_client, sandbox_image)
+    yield backend
+    backend.close()
 
 
 def sandbox_containers(client: object, *, mine: bool = True) -> list[dict]:

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
 import sandbox
 from tests.unit.sandbox.samples import EXPECTED, LIMITER, WRONG_LIMITER, make_job
 
+from .conftest import docker_backend_of
 
-@pytest.fixture(params=["fake", pytest.param("docker", marks=pytest.mark.docker)])
-def backend(request: pytest.FixtureRequest) -> sandbox.Backend:
-    """Return each registered backend in turn (Docker only where the engine is up)."""
-    if request.param == "docker":
-        request.getfixturevalue("host_guard")
-        return request.getfixturevalue("docker_backend")
-    return sandbox.get_backend("fake")
+
+@pytest.fixture(
+    params=[
+        "fake",
+        pytest.param("cold", marks=pytest.mark.docker),
+        pytest.param("pooled", marks=pytest.mark.docker),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> Iterator[sandbox.Backend]:
+    """Return each registered backend in turn (Docker cold and pooled, where the engine is up)."""
+    if request.param == "fake":
+        yield sandbox.get_backend("fake")
+        return
+    request.getfixturevalue("host_guard")
+    client = request.getfixturevalue("docker_client")
+    docker = docker_backend_of(request.param, client, request.getfixturevalue("sandbox_image"))
+    yield docker
+    docker.close()
 
 
 def outcomes(result: sandbox.Result) -> dict[str, str]:
