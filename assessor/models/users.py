@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's key: raising it ends all of the user's sessions at once (sign
+    # out), including copies of the cookie saved before.
+    session_version: Mapped[int] = mapped_column(default=0)
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of the password, never the password."""

@@ -154,11 +154,12 @@ def session_key(user: User) -> str:
 
 
 def credential_fingerprint(user: User) -> str:
-    """Return a short digest of the password hash: it changes whenever the password does."""
-    # A session signed in with a password that was since reset or changed must end, so the
-    # session names the credentials it was opened with. The digest of a salted scrypt hash
-    # reveals nothing that helps guess the password.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Return a short digest of the password hash and session version: either change ends it."""
+    # A session signed in with a password that was since reset or changed must end, and so
+    # must every session once the user signs out: the session names both. The digest of a
+    # salted scrypt hash reveals nothing that helps guess the password.
+    material = f"{user.password_hash}:{user.session_version or 0}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def list_users() -> list[User]:
@@ -242,6 +243,12 @@ def active_user(user_id: object) -> User | None:
 
 
 def record_logout(user_id: int, ip: str | None) -> None:
-    """Write the sign-out to the audit log."""
+    """End every session of the user (a saved cookie no longer works) and audit the sign-out."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     audit.record("auth.logout", actor_id=user_id, ip=ip)
     db.session.commit()

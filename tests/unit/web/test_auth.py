@@ -1,9 +1,10 @@
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assessor.extensions import db
-from assessor.models import AuditEvent, Role
+from assessor.models import AuditEvent, Role, User
+from tests.conftest import AuthActions
 from tests.factories import make_user
 
 
@@ -78,3 +79,45 @@ def test_pages_carry_no_inline_script(client):
     html = client.get("/login").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert " on" + "click=" not in html
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _user(app, **changes) -> str:
+    # Outside the test's own app context: each request then loads the user afresh, as in
+    # production (an outer context would share flask.g, and its cached user, across requests).
+    with app.app_context():
+        user = make_user(Role.INTERVIEWER)
+        for key, value in changes.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user.email
+
+
+def test_a_cookie_saved_before_sign_out_is_dead_after_it(app):
+    email = _user(app)
+    browser = app.test_client()
+    AuthActions(browser).login(email)
+    saved = _session_cookie(browser)
+    thief = app.test_client()
+    thief.set_cookie("session", saved)
+    assert thief.get("/").status_code == 200  # a copy works while the session lives
+    AuthActions(browser).logout()
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert thief.get("/").status_code == 302  # the other copy ended too
+
+
+def test_deactivation_ends_a_live_session(app):
+    email = _user(app)
+    browser = app.test_client()
+    AuthActions(browser).login(email)
+    assert browser.get("/").status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.email == email).values(active=False))
+        db.session.commit()
+    assert browser.get("/").status_code == 302
