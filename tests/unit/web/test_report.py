@@ -59,6 +59,7 @@ def report_attempt(ctx):
             max_points=1,
             visibility="public",
             skill="api-design",
+            message="Traceback: a pass that still carries a warning",
         ),
         TestResult(
             test_id="hidden/test_b.py::test_two",
@@ -100,6 +101,14 @@ def test_report_shows_scores_tests_code_and_signals(client, auth, report_attempt
     assert "patches_builtins" in html
     assert "Changes from the starter" in html and "starter/solution.py" in html
     assert "Scaling" in html and "<strong>shard</strong>" in html
+
+
+def test_a_passed_test_still_shows_its_message(client, auth, report_attempt):
+    owner, attempt = report_attempt
+    auth.login(owner.email)
+    html = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+    assert "passed, with a message" in html
+    assert "a pass that still carries a warning" in html
 
 
 def test_candidate_text_never_becomes_markup(client, auth, report_attempt):
