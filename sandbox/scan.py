@@ -9,6 +9,8 @@ sys.modules. A static scan of Python cannot be complete: no flag is not proof of
 from __future__ import annotations
 
 import ast
+import collections
+import hashlib
 import threading
 from collections.abc import Mapping
 
@@ -330,10 +332,71 @@ class _Scanner(ast.NodeVisitor):
 # thread: two threads parsing at once (a worker grading two submissions) can fail with
 # "SystemError: AST constructor recursion depth mismatch". Parsing is quick; serialize it.
 _PARSE_LOCK = threading.Lock()
+# Files scanned recently, by path, content hash and the submission's own module names: a
+# candidate runs the public tests again and again on mostly unchanged files. Only the digest and
+# the flags are kept (never the source), and a bound keeps a long-lived worker's memory flat.
+CACHE_SIZE = 1024
+
+
+class ScanCache:
+    """A bounded, thread-safe map from a file's identity to its flags, least recently used out."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: collections.OrderedDict[tuple, tuple[Flag, ...]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> tuple[Flag, ...] | None:
+        """Return the flags stored under `key`, or None."""
+        with self._lock:
+            flags = self._entries.get(key)
+            if flags is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return flags
+
+    def put(self, key: tuple, flags: tuple[Flag, ...]) -> None:
+        """Store flags under `key`, dropping the least recently used entry past the bound."""
+        with self._lock:
+            self._entries[key] = flags
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every entry and reset the counters."""
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+_cache = ScanCache()
+
+
+def _cache_key(path: str, source: str, local_modules: frozenset[str]) -> tuple:
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
+    return (path, digest, local_modules)
 
 
 def scan_source(path: str, source: str, local_modules: frozenset[str] = frozenset()) -> list[Flag]:
-    """Return the flags of one Python source file."""
+    """Return the flags of one Python source file (from the cache when its content was seen)."""
+    key = _cache_key(path, source, local_modules)
+    cached = _cache.get(key)
+    if cached is not None:
+        return list(cached)
+    flags = _scan(path, source, local_modules)
+    _cache.put(key, tuple(flags))
+    return flags
+
+
+def _scan(path: str, source: str, local_modules: frozenset[str]) -> list[Flag]:
     try:
         with _PARSE_LOCK:
             tree = ast.parse(source, filename=path)

@@ -337,7 +337,66 @@ def test_scanning_from_many_threads_never_parses_concurrently(monkeypatch):
                 inside[0] -= 1
 
     monkeypatch.setattr(scan.ast, "parse", watched_parse)
+    # Each thread scans other content, so none is answered from the cache without parsing.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: scan.scan_source("a.py", "import gc\n"), range(32)))
+        results = list(
+            pool.map(lambda i: scan.scan_source("a.py", f"import gc\n# {i}\n"), range(32))
+        )
     assert most[0] == 1
     assert all([f.code for f in flags] == ["gc_access"] for flags in results)
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Count ast.parse calls, starting from an empty scan cache."""
+    monkeypatch.setattr(scan, "_cache", scan.ScanCache())
+    real_parse, count = ast.parse, [0]
+
+    def counted(*args, **kwargs):
+        count[0] += 1
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(scan.ast, "parse", counted)
+    return count
+
+
+def test_the_same_content_is_scanned_once(parses):
+    first = scan.scan_source("a.py", "import gc\n")
+    again = scan.scan_source("a.py", "import gc\n")
+    assert parses[0] == 1
+    assert again == first == [sandbox.Flag("gc_access", first[0].message, "a.py", 1)]
+    again.append("mutated")  # the caller's list is its own: the cache cannot be changed through it
+    assert scan.scan_source("a.py", "import gc\n") == first
+
+
+def test_changed_content_path_or_modules_are_scanned_again(parses):
+    scan.scan_source("a.py", "import gc\n")
+    assert [f.code for f in scan.scan_source("a.py", "import ctypes\n")] == ["ctypes"]
+    assert [f.path for f in scan.scan_source("b.py", "import gc\n")] == ["b.py"]
+    # The submission's own module names change what counts as patching a module.
+    assert scan.scan_source("a.py", "import gc\n", frozenset({"gc"})) is not None
+    assert parses[0] == 4
+
+
+def test_the_cache_is_bounded_and_drops_the_least_recently_used(monkeypatch, parses):
+    monkeypatch.setattr(scan, "_cache", scan.ScanCache(size=3))
+    for i in range(3):
+        scan.scan_source("a.py", f"x = {i}\n")
+    scan.scan_source("a.py", "x = 0\n")  # used again: now the most recent
+    scan.scan_source("a.py", "x = 3\n")  # pushes out x = 1, the least recently used
+    assert len(scan._cache) == 3
+    parsed = parses[0]
+    scan.scan_source("a.py", "x = 0\n")
+    assert parses[0] == parsed
+    scan.scan_source("a.py", "x = 1\n")
+    assert parses[0] == parsed + 1
+
+
+def test_the_cache_is_shared_safely_between_threads(monkeypatch, parses):
+    monkeypatch.setattr(scan, "_cache", scan.ScanCache(size=16))
+    sources = [f"import gc\nx = {i % 40}\n" for i in range(400)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda src: scan.scan_source("a.py", src), sources))
+    assert all([(f.code, f.line) for f in flags] == [("gc_access", 1)] for flags in results)
+    assert len(scan._cache) == 16
+    assert scan._cache.hits + scan._cache.misses == 400
