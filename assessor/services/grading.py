@@ -13,7 +13,7 @@ import socket
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 import sandbox
 from assessor.extensions import db
@@ -73,12 +73,17 @@ def claim(
 ) -> Claim | None:
     """Take the submission's lease if it is queued or its lease lapsed; None if not ours."""
     now = utcnow()
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR):
+    # One query for the row, its item and its pinned version (three round trips otherwise).
+    row = db.session.execute(
+        select(Submission, ChallengeVersion)
+        .join(AssessmentItem, AssessmentItem.id == Submission.item_id)
+        .join(ChallengeVersion, ChallengeVersion.id == AssessmentItem.challenge_version_id)
+        .where(Submission.id == submission_id)
+    ).one_or_none()
+    if row is None or row[0].status in (SubmissionStatus.GRADED, SubmissionStatus.ERROR):
         db.session.rollback()
         return None
-    item = db.session.get(AssessmentItem, submission.item_id)
-    version: ChallengeVersion = item.version
+    submission, version = row
     limits = version.meta.get("limits", {})
     lease_until = now + timedelta(seconds=float(limits.get("timeout_s", 30)) + lease_margin_s)
     tries = submission.tries + 1
@@ -177,20 +182,23 @@ def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | Non
         db.session.rollback()
         return None
     db.session.execute(delete(TestResult).where(TestResult.submission_id == claim_.submission_id))
-    db.session.add_all(
-        TestResult(
-            submission_id=claim_.submission_id,
-            test_id=test.id,
-            outcome=test.outcome,
-            points=test.points,
-            max_points=test.max_points,
-            visibility=test.visibility,
-            skill=test.skill,
-            message=test.message,
-            duration_s=test.duration_s,
-        )
+    rows = [
+        {
+            "submission_id": claim_.submission_id,
+            "test_id": test.id,
+            "outcome": test.outcome,
+            "points": test.points,
+            "max_points": test.max_points,
+            "visibility": test.visibility,
+            "skill": test.skill,
+            "message": test.message,
+            "duration_s": test.duration_s,
+        }
         for test in card.tests
-    )
+    ]
+    if rows:
+        # One batched INSERT for every test's row, not a round trip per test.
+        db.session.execute(insert(TestResult), rows)
     db.session.commit()
     return SubmissionStatus.GRADED
 

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 import sandbox
 from assessor.extensions import db
@@ -214,3 +214,24 @@ def test_the_candidates_own_output_is_kept_after_the_test_runs(attempt, fake_bac
     output = db.session.get(Submission, sid).stdout_tail
     runner, _, candidate = output.partition(grading.CANDIDATE_OUTPUT_HEADER)
     assert "2 passed" in runner and "adding 2 3" in candidate and "adding" not in runner
+
+
+def test_grading_takes_two_transactions_and_one_insert_for_the_results(attempt, fake_backend):
+    """The claim commits before the run; results, score and status commit together after it."""
+    sid = submit(attempt, {"adder.py": WRONG})
+    db.session.remove()
+    seen = []
+
+    def statement(conn, cursor, sql, params, context, executemany):
+        seen.append(sql.split()[0].upper())
+
+    listeners = {"before_cursor_execute": statement, "commit": lambda conn: seen.append("COMMIT")}
+    for name, fn in listeners.items():
+        event.listen(db.engine, name, fn)
+    try:
+        assert grading.grade(sid, fake_backend, "img") is SubmissionStatus.GRADED
+    finally:
+        for name, fn in listeners.items():
+            event.remove(db.engine, name, fn)
+    assert seen == ["SELECT", "UPDATE", "COMMIT", "UPDATE", "DELETE", "INSERT", "COMMIT"]
+    assert len(db.session.get(Submission, sid).results) == 5
