@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 from assessor import create_app
+from assessor.commands import doctor
 from assessor.config import PROJECT_ROOT, ensure_dev_secret
 from sandbox.cli import sandbox as sandbox_group
 
@@ -29,6 +30,7 @@ from sandbox.cli import sandbox as sandbox_group
     First steps on a new install:
       assessor db upgrade                      create or migrate the database
       assessor users create --role admin ...   create the first admin
+      assessor doctor                          check the whole install
       assessor run                             serve the platform
     """,
 )
@@ -45,6 +47,8 @@ cli.add_command(shell_command)
 cli.add_command(routes_command)
 # Standalone: building the image and checking the host need no app or database.
 cli.add_command(sandbox_group)
+# Standalone too: it must run, and say why, when the settings make create_app refuse to start.
+cli.add_command(doctor.command)
 
 # The factory is fixed: FlaskGroup's --app and --env-file options would only confuse here.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file")]
