@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assessor.extensions import db
@@ -15,12 +15,14 @@ from assessor.models import (
     Attempt,
     AttemptEvent,
     AttemptStatus,
+    ChallengeVersion,
     Draft,
     DraftSnapshot,
     Submission,
     SubmissionKind,
     utcnow,
 )
+from assessor.models.types import UTCDateTime
 from assessor.services import Conflict, DomainError, NotFound
 from assessor.services.deadlines import deadline_for, ensure_open
 from assessor.services.finalization import finalize_if_due
@@ -234,23 +236,36 @@ def workspace(attempt_id: int) -> Workspace:
     return Workspace(attempt.id, attempt.assessment.title, attempt.deadline_at, items)
 
 
+# Built once: an autosave arrives every few seconds per candidate, and building a statement
+# costs more than SQLite takes to run it.
+_NEXT_REVISION = (
+    update(Draft)
+    .where(Draft.id == bindparam("draft"), Draft.revision == bindparam("base"))
+    .values(
+        files=bindparam("merged", type_=JSON),
+        revision=Draft.revision + 1,
+        updated_at=bindparam("now", type_=UTCDateTime),
+    )
+    .execution_options(synchronize_session=False)
+)
+_SNAPSHOT = insert(DraftSnapshot.__table__)
+
+
 def save_draft(
     attempt_id: int, item_id: int, files: Mapping[str, str], base_revision: int
 ) -> SavedDraft:
     """Save the candidate's files if `base_revision` is the latest; keep a snapshot per change."""
     attempt = load_attempt(attempt_id, lock=True)
     ensure_open(attempt)
-    item = item_of(attempt, item_id)
-    if final_submission(attempt.id, item.id) is not None:
+    target = _save_target(attempt, item_id)
+    if target.submitted:
         raise ItemSubmitted("You already submitted this challenge; it can no longer change.")
-    _check_files(item, files)
+    _check_files(target.editable, files)
     if isinstance(base_revision, bool) or not isinstance(base_revision, int) or base_revision < 0:
         raise DraftRejected(["the save carries no valid revision"])
-    draft = db.session.scalar(
-        select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
-    )
+    draft = target.draft
     # Revision 0 is the starter code: saving it unchanged creates nothing.
-    current = draft.files if draft else _starter_of(item)
+    current = draft.files if draft else _starter_of(item_of(attempt, item_id))
     revision = draft.revision if draft else 0
     merged = {**current, **files}
     now = utcnow()
@@ -263,7 +278,7 @@ def save_draft(
         raise DraftConflict(revision)
     if draft is None:
         draft = Draft(
-            attempt_id=attempt.id, item_id=item.id, files=merged, revision=1, updated_at=now
+            attempt_id=attempt.id, item_id=item_id, files=merged, revision=1, updated_at=now
         )
         db.session.add(draft)
         try:
@@ -271,23 +286,57 @@ def save_draft(
         except IntegrityError:
             # Another request created the draft first: this save was based on stale state.
             db.session.rollback()
-            raise DraftConflict(_revision_of(attempt.id, item.id)) from None
+            raise DraftConflict(_revision_of(attempt.id, item_id)) from None
     else:
         # Compare-and-set on the revision: a concurrent save that won leaves rowcount 0.
         result = db.session.execute(
-            update(Draft)
-            .where(Draft.id == draft.id, Draft.revision == base_revision)
-            .values(files=merged, revision=base_revision + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
+            _NEXT_REVISION,
+            {"draft": draft.id, "base": base_revision, "merged": merged, "now": now},
         )
         if result.rowcount != 1:
             db.session.rollback()
-            raise DraftConflict(_revision_of(attempt.id, item.id))
-    db.session.add(
-        DraftSnapshot(draft_id=draft.id, revision=base_revision + 1, files=merged, created_at=now)
+            raise DraftConflict(_revision_of(attempt.id, item_id))
+    # Straight after the write that took the lock: SQLite has one writer at a time.
+    db.session.execute(
+        _SNAPSHOT,
+        {"draft_id": draft.id, "revision": base_revision + 1, "files": merged, "created_at": now},
     )
     db.session.commit()
     return SavedDraft(base_revision + 1, True, now)
+
+
+@dataclass(frozen=True)
+class _SaveTarget:
+    editable: list[str]
+    draft: Draft | None
+    submitted: bool
+
+
+def _save_target(attempt: Attempt, item_id: int) -> _SaveTarget:
+    """Load what a save checks against in one query: the item's files, its draft, a final."""
+    final = (
+        select(Submission.id)
+        .where(
+            Submission.attempt_id == attempt.id,
+            Submission.item_id == AssessmentItem.id,
+            Submission.kind == SubmissionKind.FINAL,
+        )
+        .exists()
+    )
+    row = db.session.execute(
+        # The version's meta, not the whole row: its files (tests, solutions) are large.
+        select(AssessmentItem.assessment_id, ChallengeVersion.meta, Draft, final)
+        .join(ChallengeVersion, ChallengeVersion.id == AssessmentItem.challenge_version_id)
+        .outerjoin(Draft, (Draft.item_id == AssessmentItem.id) & (Draft.attempt_id == attempt.id))
+        .where(AssessmentItem.id == item_id)
+    ).one_or_none()
+    if row is None or row[0] != attempt.assessment_id:
+        raise NotFound("No such challenge in this assessment.")
+    _, meta, draft, submitted = row
+    editable = list(meta.get("editable") or ())
+    if not editable:  # no list in challenge.yaml: every starter file (the version's own rule)
+        editable = editable_paths(item_of(attempt, item_id))
+    return _SaveTarget(editable, draft, bool(submitted))
 
 
 def run_tests(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Submission:
@@ -319,10 +368,10 @@ def run_of(attempt_id: int, submission_id: int) -> Submission:
     return submission
 
 
-def _check_files(item: AssessmentItem, files: Mapping[str, str]) -> None:
+def _check_files(paths: list[str], files: Mapping[str, str]) -> None:
     if not isinstance(files, Mapping) or not files:
         raise DraftRejected(["a save carries at least one file"])
-    editable = set(editable_paths(item))
+    editable = set(paths)
     problems, total = [], 0
     for path, text in files.items():
         if path not in editable:

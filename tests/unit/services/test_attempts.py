@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from assessor.extensions import db
 from assessor.models import (
@@ -146,6 +146,38 @@ def test_settle_finalizes_an_attempt_past_its_deadline(started):
 
 
 # --- Drafts ---------------------------------------------------------------------------------
+
+
+def test_a_save_reads_twice_and_writes_twice(started):
+    """The attempt (locked), then the item, draft and final in one query; update, snapshot."""
+    code, _ = item_ids(started)
+    attempts.save_draft(started.id, code, {"adder.py": "v1"}, 0)
+    seen = []
+
+    def statement(conn, cursor, sql, params, context, executemany):
+        seen.append(sql.split()[0].upper())
+
+    attempt_id = started.id
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        attempts.save_draft(attempt_id, code, {"adder.py": "v2"}, 1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert seen == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+    assert db.session.scalar(select(Draft)).files == {"adder.py": "v2"}
+
+
+def test_without_an_editable_list_every_starter_file_can_be_saved(ctx):
+    files = {"starter": {"a.py": "A = 1\n", "b.py": "B = 2\n"}, "tests": {}}
+    version = make_version(files=files, meta={"summary": "No list of editable files."})
+    attempt = make_attempt(make_assessment(versions=[version]))
+    attempts.start(attempt.id)
+    (item,) = item_ids(attempt)
+    saved = attempts.save_draft(attempt.id, item, {"b.py": "B = 3\n"}, 0)
+    assert saved.revision == 1
+    assert db.session.scalar(select(Draft)).files == {"a.py": "A = 1\n", "b.py": "B = 3\n"}
+    with pytest.raises(DraftRejected):
+        attempts.save_draft(attempt.id, item, {"c.py": ""}, 1)
 
 
 def test_saves_bump_the_revision_and_keep_a_snapshot_each(started):
