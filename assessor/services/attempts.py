@@ -236,8 +236,8 @@ def workspace(attempt_id: int) -> Workspace:
     return Workspace(attempt.id, attempt.assessment.title, attempt.deadline_at, items)
 
 
-# Built once: an autosave arrives every few seconds per candidate, and building a statement
-# costs more than SQLite takes to run it.
+# Statements built once: an autosave arrives every few seconds per candidate, and building a
+# statement (and its cache key) costs more than SQLite takes to run it.
 _NEXT_REVISION = (
     update(Draft)
     .where(Draft.id == bindparam("draft"), Draft.revision == bindparam("base"))
@@ -312,24 +312,29 @@ class _SaveTarget:
     submitted: bool
 
 
+_FINAL_EXISTS = (
+    select(Submission.id)
+    .where(
+        Submission.attempt_id == bindparam("attempt"),
+        Submission.item_id == AssessmentItem.id,
+        Submission.kind == SubmissionKind.FINAL,
+    )
+    .exists()
+)
+# The version's meta, not the whole row: its files (every test and solution) are large.
+_SAVE_TARGET = (
+    select(AssessmentItem.assessment_id, ChallengeVersion.meta, Draft, _FINAL_EXISTS)
+    .join(ChallengeVersion, ChallengeVersion.id == AssessmentItem.challenge_version_id)
+    .outerjoin(
+        Draft, (Draft.item_id == AssessmentItem.id) & (Draft.attempt_id == bindparam("attempt"))
+    )
+    .where(AssessmentItem.id == bindparam("item"))
+)
+
+
 def _save_target(attempt: Attempt, item_id: int) -> _SaveTarget:
     """Load what a save checks against in one query: the item's files, its draft, a final."""
-    final = (
-        select(Submission.id)
-        .where(
-            Submission.attempt_id == attempt.id,
-            Submission.item_id == AssessmentItem.id,
-            Submission.kind == SubmissionKind.FINAL,
-        )
-        .exists()
-    )
-    row = db.session.execute(
-        # The version's meta, not the whole row: its files (tests, solutions) are large.
-        select(AssessmentItem.assessment_id, ChallengeVersion.meta, Draft, final)
-        .join(ChallengeVersion, ChallengeVersion.id == AssessmentItem.challenge_version_id)
-        .outerjoin(Draft, (Draft.item_id == AssessmentItem.id) & (Draft.attempt_id == attempt.id))
-        .where(AssessmentItem.id == item_id)
-    ).one_or_none()
+    row = db.session.execute(_SAVE_TARGET, {"attempt": attempt.id, "item": item_id}).one_or_none()
     if row is None or row[0] != attempt.assessment_id:
         raise NotFound("No such challenge in this assessment.")
     _, meta, draft, submitted = row

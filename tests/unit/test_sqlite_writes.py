@@ -1,5 +1,6 @@
-"""SQLite connections: a write-ahead log, and one writer at a time per process."""
+"""SQLite connections: a write-ahead log, and writers that take turns instead of sleeping."""
 
+import fcntl
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,15 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
-from assessor import create_app, extensions
-from assessor.extensions import db, serialized_writes
+from assessor import create_app, sqlite_writes
+from assessor.extensions import db
+from assessor.sqlite_writes import serialized_writes
 
 
 @pytest.fixture
 def connect(tmp_path):
     """Open connections of the serialized class on one file; return (connect, lock)."""
     lock = threading.Lock()
-    factory = serialized_writes(lock)
+    factory = serialized_writes(lock, str(tmp_path / "w.sqlite3-writer.lock"))
     opened = []
 
     def _connect():
@@ -65,9 +67,24 @@ def test_rollback_and_close_release_the_lock(connect):
     assert not lock.locked()
 
 
+def test_another_process_waits_for_the_turn_on_the_lock_file(connect, tmp_path):
+    open_, _ = connect
+    writer = open_()
+    writer.cursor().execute("INSERT INTO t VALUES (1)")
+    other = open(tmp_path / "w.sqlite3-writer.lock", "rb")  # noqa: SIM115 - closed below
+    try:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        writer.commit()
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free once the writer committed
+        fcntl.flock(other, fcntl.LOCK_UN)
+    finally:
+        other.close()
+
+
 def test_a_writer_waits_no_longer_than_sqlite_would(connect, monkeypatch):
     """Two connections written from one thread must not wait on each other for ever."""
-    monkeypatch.setattr(extensions, "WRITE_TURN_TIMEOUT_S", 0.01)
+    monkeypatch.setattr(sqlite_writes, "TURN_TIMEOUT_S", 0.01)
     open_, lock = connect
     first, second = open_(), open_()
     first.cursor().execute("INSERT INTO t VALUES (1)")
