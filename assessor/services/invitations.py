@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from assessor.extensions import db
 from assessor.models import Assessment, AssessmentStatus, Attempt, AttemptStatus, utcnow
@@ -217,11 +217,15 @@ def create_invitation(
     return create_invitations([new], actor_id=actor_id, ip=ip)[0]
 
 
+# Built once: every request of a candidate looks its token up.
+_BY_TOKEN = select(Attempt).where(Attempt.token_hash == bindparam("hash"))
+
+
 def attempt_for_token(token: str) -> Attempt:
     """Return the attempt a token grants, or raise InvalidToken."""
     if not token or len(token) > 128:
         raise InvalidToken("This invitation link is not valid.")
-    attempt = db.session.scalar(select(Attempt).where(Attempt.token_hash == hash_token(token)))
+    attempt = db.session.scalar(_BY_TOKEN, {"hash": hash_token(token)})
     # A revoked link reads exactly like one that never existed: nothing about it leaks.
     if attempt is None or attempt.status is AttemptStatus.REVOKED:
         raise InvalidToken("This invitation link is not valid.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 import sandbox
@@ -164,14 +164,16 @@ def final_submission(attempt_id: int, item_id: int) -> Submission | None:
     )
 
 
+# Built once (every autosave and test run loads its attempt). Locking serializes concurrent
+# requests of one attempt on PostgreSQL (SQLite serializes writers anyway), so "one run in
+# flight" holds under double clicks.
+_ATTEMPT = select(Attempt).where(Attempt.id == bindparam("id"))
+_ATTEMPT_LOCKED = _ATTEMPT.with_for_update()
+
+
 def load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     """Return the attempt, locked for update when asked, or raise NotFound."""
-    query = select(Attempt).where(Attempt.id == attempt_id)
-    if lock:
-        # Serializes concurrent run requests of one attempt on PostgreSQL (SQLite serializes
-        # writers anyway), so "one run in flight" holds under double clicks.
-        query = query.with_for_update()
-    attempt = db.session.scalar(query)
+    attempt = db.session.scalar(_ATTEMPT_LOCKED if lock else _ATTEMPT, {"id": attempt_id})
     if attempt is None:
         raise NotFound("No such attempt.")
     return attempt
