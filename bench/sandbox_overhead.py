@@ -1,12 +1,19 @@
-"""Print the per-run cost of grading a small suite in a fresh sandbox next to bare pytest.
+"""Print the per-run cost of grading a small suite in a sandbox next to bare pytest.
 
 Usage: .venv/bin/python bench/sandbox_overhead.py [--runs N] [--backend docker|fake]
+                                                   [--pool-size N]
                                                    [--baseline DIR --baseline-image IMAGE]
 
-Three ways to run the same 4-test suite, each N times:
+The same 4-test suite, N times each way, interleaved run by run so every way sees the same
+machine load (after one warm-up run of each):
   in-process pytest   pytest.main() inside this interpreter (the floor: pytest's own work)
-  subprocess pytest   a fresh `python -m pytest` (adds interpreter and pytest start-up)
-  sandbox             sandbox.run() on the chosen backend (fresh hardened containers each run)
+  subprocess pytest   a fresh `python -m pytest` (bare pytest: interpreter and pytest start-up)
+  sandbox (cold)      sandbox.run() starting, then removing, fresh hardened containers per run
+  sandbox (pooled)    sandbox.run() on a pair started ahead of time by the warm pool (each pair
+                      still serves one run; it is removed, and replaced, in the background)
+
+The pooled backend is the one the worker uses (SANDBOX_POOL_SIZE pairs, default 2). With
+--backend fake there is no pool and only the cold way runs.
 
 With --baseline, the sandbox of another checkout (DIR, an earlier commit, whose image is built as
 IMAGE) runs the same job in a worker process, interleaved run by run with this checkout's, so the
@@ -29,6 +36,7 @@ from pathlib import Path
 import pytest
 
 import sandbox
+from sandbox.pool import PoolKey
 
 SOLUTION = {
     "limiter.py": (
@@ -152,12 +160,34 @@ class Baseline:
         self.process.wait(timeout=60)
 
 
-def _row(name: str, samples: list[float]) -> str:
-    return (
+def _row(name: str, samples: list[float], bare: list[float] | None = None) -> str:
+    line = (
         f"{name:<20} mean {statistics.mean(samples):7.3f} s   "
         f"median {statistics.median(samples):7.3f} s   "
         f"min {min(samples):7.3f} s   max {max(samples):7.3f} s"
     )
+    if bare:
+        line += f"   {statistics.median(samples) / statistics.median(bare):5.2f}x bare pytest"
+    return line
+
+
+def pooled_backend(size: int) -> sandbox.DockerBackend:
+    """Return a Docker backend whose pool is full for the benchmark job's limits."""
+    limits = sandbox.Job(files=SOLUTION, tests=TESTS).limits
+    backend = sandbox.DockerBackend(pool_size=size, warm=(limits,))
+    wait_for_pool(backend)
+    return backend
+
+
+def wait_for_pool(backend: sandbox.DockerBackend, timeout: float = 120.0) -> None:
+    """Wait until every pool slot holds a started pair (the refill runs in the background)."""
+    limits = sandbox.Job(files=SOLUTION, tests=TESTS).limits
+    key = PoolKey.of(backend.image, limits)
+    deadline = time.monotonic() + timeout
+    while backend.pool.ready(key) < backend.pool.size:
+        if time.monotonic() > deadline:
+            raise SystemExit("the pool did not fill up")
+        time.sleep(0.05)
 
 
 def main() -> None:
@@ -165,41 +195,67 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--backend", default="docker", choices=sandbox.backend_names())
+    parser.add_argument("--pool-size", type=int, default=2, help="the worker's SANDBOX_POOL_SIZE")
     parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit")
     parser.add_argument("--baseline-image", default="assessor-sandbox:baseline")
     args = parser.parse_args()
-    backend = sandbox.get_backend(args.backend)
+    cold = sandbox.get_backend(args.backend)
+    pooled = pooled_backend(args.pool_size) if args.backend == "docker" else None
     baseline = Baseline(args.baseline, args.baseline_image) if args.baseline else None
-    old: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        solution, tests = _write(Path(tmp))
-        time_in_process(solution, tests)  # warm imports once, as a long-lived worker would be
-        time_sandbox(backend)  # warm the engine's image cache
-        in_process = [time_in_process(solution, tests) for _ in range(args.runs)]
-        fresh = [time_subprocess(solution, tests) for _ in range(args.runs)]
-        if baseline:
-            baseline.time()  # its warm-up
-        boxed = []
-        for _ in range(args.runs):  # interleaved, so both see the same machine load
-            boxed.append(time_sandbox(backend))
+    samples: dict[str, list[float]] = {
+        "in-process": [],
+        "subprocess": [],
+        "cold": [],
+        "pooled": [],
+        "baseline": [],
+    }
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            solution, tests = _write(Path(tmp))
+            # Warm-ups: imports, the engine's image cache, the baseline's process.
+            time_in_process(solution, tests)
+            time_subprocess(solution, tests)
+            time_sandbox(cold)
+            if pooled:
+                time_sandbox(pooled)
             if baseline:
-                old.append(baseline.time())
-    if baseline:
-        baseline.close()
+                baseline.time()
+            for _ in range(args.runs):  # interleaved, so all see the same machine load
+                samples["in-process"].append(time_in_process(solution, tests))
+                samples["subprocess"].append(time_subprocess(solution, tests))
+                samples["cold"].append(time_sandbox(cold))
+                if pooled:
+                    # A worker between two jobs has its pool refilled; so does this one.
+                    wait_for_pool(pooled)
+                    samples["pooled"].append(time_sandbox(pooled))
+                if baseline:
+                    samples["baseline"].append(baseline.time())
+    finally:
+        if baseline:
+            baseline.close()
+        if pooled:
+            pooled.close()
+        cold.close()
+    bare = samples["subprocess"]
     print(f"{len(TESTS)} test files, 4 tests; {args.runs} runs each; backend {args.backend}")
-    print(_row("in-process pytest", in_process))
-    print(_row("subprocess pytest", fresh))
-    print(_row("sandbox", boxed))
-    median = statistics.median(boxed)
-    print(
-        f"sandbox / in-process: {median / statistics.median(in_process):5.1f}x (median)   "
-        f"sandbox / subprocess: {median / statistics.median(fresh):5.1f}x   "
-        f"overhead over subprocess: {median - statistics.median(fresh):.3f} s"
-    )
-    if old:
-        print(_row("baseline sandbox", old))
+    print(_row("in-process pytest", samples["in-process"]))
+    print(_row("subprocess pytest", bare))
+    print(_row("sandbox (cold)", samples["cold"], bare))
+    if pooled:
+        print(_row(f"sandbox (pooled, {args.pool_size})", samples["pooled"], bare))
+        warm = pooled.pooled_runs
+        print(f"  {warm} of {args.runs + 1} pooled runs were served by a pair started ahead")
+        median = statistics.median(samples["pooled"])
         print(
-            f"sandbox / baseline: {median / statistics.median(old):5.2f}x (median), "
+            f"pooled / cold: {median / statistics.median(samples['cold']):5.2f}x (median), "
+            f"{median - statistics.median(samples['cold']):+.3f} s per run"
+        )
+    if baseline:
+        old = samples["baseline"]
+        median = statistics.median(samples["cold"])
+        print(_row("baseline sandbox", old, bare))
+        print(
+            f"sandbox (cold) / baseline: {median / statistics.median(old):5.2f}x (median), "
             f"{median - statistics.median(old):+.3f} s per run"
         )
 
