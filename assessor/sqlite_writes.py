@@ -77,14 +77,24 @@ def serialized_writes(lock: threading.Lock, lock_path: str | None) -> type[sqlit
             deadline = time.monotonic() + TURN_TIMEOUT_S
             if not lock.acquire(timeout=TURN_TIMEOUT_S):
                 return
-            if lock_path is not None and not _flock(self._lock_file(), deadline):
+            fd = self._lock_file()
+            if fd is not None and not _flock(fd, deadline):
                 lock.release()
                 return
             self.holds = True
 
-        def _lock_file(self) -> int:
-            if self.lock_fd is None:
-                self.lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        def after(self) -> None:
+            """Give the turn back at once if the statement left no transaction open."""
+            if self.holds and not self.in_transaction:  # autocommit, or it never began
+                self.release()
+
+        def _lock_file(self) -> int | None:
+            if self.lock_fd is None and lock_path is not None:
+                try:
+                    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+                    self.lock_fd = os.open(lock_path, flags, 0o600)
+                except OSError:  # no lock file, no turn between processes: SQLite still decides
+                    return None
             return self.lock_fd
 
         def release(self) -> None:
@@ -121,11 +131,17 @@ def serialized_writes(lock: threading.Lock, lock_path: str | None) -> type[sqlit
     class WriteCursor(sqlite3.Cursor):
         def execute(self, sql, parameters=()):
             self.connection.before(sql)
-            return super().execute(sql, parameters)
+            try:
+                return super().execute(sql, parameters)
+            finally:
+                self.connection.after()
 
         def executemany(self, sql, seq_of_parameters):
             self.connection.before(sql)
-            return super().executemany(sql, seq_of_parameters)
+            try:
+                return super().executemany(sql, seq_of_parameters)
+            finally:
+                self.connection.after()
 
     return SerializedWrites
 

@@ -82,6 +82,29 @@ def test_another_process_waits_for_the_turn_on_the_lock_file(connect, tmp_path):
         other.close()
 
 
+def test_a_write_outside_a_transaction_gives_the_turn_back_at_once(connect):
+    open_, lock = connect
+    conn = open_()
+    conn.isolation_level = None  # autocommit: each statement is its own transaction
+    conn.cursor().execute("INSERT INTO t VALUES (1)")
+    assert not lock.locked()
+
+
+def test_without_a_lock_file_writes_still_go_through(tmp_path):
+    lock = threading.Lock()
+    factory = serialized_writes(lock, str(tmp_path / "missing" / "db-writer.lock"))
+    conn = sqlite3.connect(tmp_path / "w.sqlite3", factory=factory)
+    try:
+        conn.cursor().execute("CREATE TABLE t (x INTEGER)")
+        conn.cursor().execute("INSERT INTO t VALUES (1)")
+        assert lock.locked()  # the turn between threads still holds
+        conn.commit()
+        assert not lock.locked()
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    finally:
+        conn.close()
+
+
 def test_a_writer_waits_no_longer_than_sqlite_would(connect, monkeypatch):
     """Two connections written from one thread must not wait on each other for ever."""
     monkeypatch.setattr(sqlite_writes, "TURN_TIMEOUT_S", 0.01)
