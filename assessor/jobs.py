@@ -15,10 +15,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey
 
 import sandbox
+from assessor import changes
 from assessor.challenges.runs import sandbox_limits
+from assessor.queue_storage import DoorbellSqliteHuey
 from assessor.services import finalization, grading, library_sync
 from assessor.services.deadlines import NETWORK_GRACE
 from assessor.services.signals import attempt_started, library_sync_requested, submission_queued
@@ -26,6 +28,10 @@ from assessor.services.signals import attempt_started, library_sync_requested, s
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 300
+# How long an idle consumer thread waits for a task before looking again. A queued task wakes
+# it at once (a blocking pop on Redis, a doorbell on SQLite); the timeout only bounds how late
+# a stop request or a missed wake-up is noticed.
+READ_TIMEOUT_S = 1
 
 
 def backoff_seconds(tries: int) -> int:
@@ -34,13 +40,20 @@ def backoff_seconds(tries: int) -> int:
 
 
 def make_huey(url: str, *, name: str = "assessor", immediate: bool = False) -> Huey:
-    """Build the Huey instance for a QUEUE_URL: sqlite:///path or redis://host:port/db."""
+    """Build the Huey instance for a QUEUE_URL: sqlite:///path or redis://host:port/db.
+
+    Either way a consumer waits for tasks rather than polling for them.
+    """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url.removeprefix("sqlite:///")
-        return SqliteHuey(name=name, filename=str(Path(path)), immediate=immediate)
+        return DoorbellSqliteHuey(
+            name=name, filename=str(Path(path)), immediate=immediate, read_timeout=READ_TIMEOUT_S
+        )
     if parsed.scheme in ("redis", "rediss"):
-        return RedisHuey(name=name, url=url, immediate=immediate)
+        return RedisHuey(
+            name=name, url=url, immediate=immediate, blocking=True, read_timeout=READ_TIMEOUT_S
+        )
     raise ValueError(f"QUEUE_URL must be sqlite:///path or redis://..., got {url!r}")
 
 
@@ -54,7 +67,7 @@ class GradingQueue:
     @cached_property
     def huey(self) -> Huey:
         config = self.app.config
-        huey = make_huey(config["QUEUE_URL"], immediate=config.get("QUEUE_IMMEDIATE", False))
+        huey = make_huey(config["QUEUE_URL"], immediate=config["QUEUE_IMMEDIATE"])
         self._register(huey)
         return huey
 
@@ -87,6 +100,9 @@ class GradingQueue:
                     log.warning("%s; retrying in %s s", retry, delay)
                     self.enqueue_grade(submission_id, delay=delay)
                     return "retry"
+                finally:
+                    # Whatever happened, a browser waiting on it reads the row again now.
+                    changes.feed().publish(submission_id)
                 return status.value if status else None
 
         @huey.task(name="finalize")

@@ -65,9 +65,11 @@ def command(concurrency: int | None, reaper: bool) -> None:
         workers=workers,
         worker_type="thread",
         periodic=False,
+        # Both queues block until a task comes (jobs.make_huey), so these only pace the
+        # retries after an error reading the queue.
         initial_delay=0.05,
         backoff=1.5,
-        max_delay=0.5,  # poll at least twice a second: submit-to-graded latency matters
+        max_delay=0.5,
         check_worker_health=True,
     )
     try:
