@@ -8,11 +8,12 @@ from typing import Any
 from flask import Flask
 from flask_talisman import Talisman
 
-from assessor import config as settings
 from assessor import (
+    changes,
     jobs,
     models,  # noqa: F401  (registers every table on db.metadata)
 )
+from assessor import config as settings
 from assessor.commands import register_commands
 from assessor.extensions import csrf, db, limiter, login_manager, mail, migrate
 from assessor.web import register_blueprints
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     jobs.init_app(app)
+    changes.init_app(app)
     register_blueprints(app)
     register_commands(app)
     return app

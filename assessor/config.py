@@ -71,6 +71,11 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         or f"sqlite:///{instance / 'assessor.sqlite3'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "QUEUE_URL": queue_url,
+        # Tasks run inline in the process that queues them (tests only: no consumer needed).
+        "QUEUE_IMMEDIATE": _bool(env.get("QUEUE_IMMEDIATE"), False),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+        # (Werkzeug's ProxyFix): 0 reads the client address from the socket.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "SANDBOX_IMAGE": env.get("SANDBOX_IMAGE", "assessor-sandbox:latest"),
         "SANDBOX_BACKEND": env.get("SANDBOX_BACKEND", "docker"),
         # Container pairs started ahead of their jobs, per image and limits (0: start per job).
@@ -81,6 +86,10 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),
         "GRADING_LEASE_MARGIN_S": _int(env, "GRADING_LEASE_MARGIN_S", 120),
         "REAPER_INTERVAL_S": _int(env, "REAPER_INTERVAL_S", 30),
+        # Requests held open until a run's state changes (long-polls, staff status streams):
+        # at most this many per web process, each for at most LONG_POLL_SECONDS.
+        "LONG_POLL_MAX": _int(env, "LONG_POLL_MAX", 4),
+        "LONG_POLL_SECONDS": _int(env, "LONG_POLL_SECONDS", 25),
         "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
         "INVITATION_DAYS": _int(env, "INVITATION_DAYS", 14),
         **_mail_settings(env),
@@ -98,6 +107,10 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
     }
     if production and settings["SANDBOX_BACKEND"] == "fake":
         raise ConfigurationError("SANDBOX_BACKEND=fake runs untrusted code unisolated")
+    if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
+        raise ConfigurationError("TRUSTED_PROXIES must be from 0 to 5")
+    if settings["LONG_POLL_MAX"] < 0 or not 1 <= settings["LONG_POLL_SECONDS"] <= 300:
+        raise ConfigurationError("LONG_POLL_MAX must be 0 or more, LONG_POLL_SECONDS 1 to 300")
     if not 1 <= settings["INVITATION_DAYS"] <= MAX_INVITATION_DAYS:
         raise ConfigurationError(f"INVITATION_DAYS must be from 1 to {MAX_INVITATION_DAYS}")
     return settings

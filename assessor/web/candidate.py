@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
+from assessor import changes
 from assessor.extensions import limiter
 from assessor.models import AttemptStatus, utcnow
-from assessor.services import DomainError, attempts, finalization, status, telemetry
+from assessor.services import DomainError, attempts, finalization, run_watch, status, telemetry
 from assessor.services.invitations import attempt_for_token, hash_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
+from assessor.web import waits
 from assessor.web.rendering import render_markdown
 from assessor.wording import megabytes, plural
 
@@ -225,8 +227,30 @@ def api_run(token: str, item_id: int):
 @_guess_limit
 @_per_token("300 per minute")
 def api_run_status(token: str, run_id: int):
-    run = attempts.run_of(attempt_for_token(token).id, run_id)
-    return jsonify(status.submission_status(run, for_candidate=True))
+    """Answer a run's state; with ?wait=s&since=status, once it is no longer `since` (long-poll).
+
+    A long-poll answers the moment the worker announces the run's change, else after `wait`
+    seconds (at most LONG_POLL_SECONDS) with the state unchanged. When this process already
+    holds LONG_POLL_MAX waiting requests, it answers at once, with `retry_after` seconds.
+    """
+    attempt_id = attempt_for_token(token).id
+    wait_s = waits.requested_wait()
+    if not wait_s:
+        run = attempts.run_of(attempt_id, run_id)
+        return jsonify(status.submission_status(run, for_candidate=True))
+    since = request.args.get("since") or None
+    with waits.holding() as held:
+        if not held:
+            data = run_watch.run_status(attempt_id, run_id)
+            return jsonify({**data, "retry_after": waits.RETRY_AFTER_S})
+        subscription = changes.feed().subscribe(run_id)
+        try:
+            data = run_watch.wait_for_run(
+                attempt_id, run_id, since=since, wait_s=wait_s, subscription=subscription
+            )
+        finally:
+            subscription.close()
+    return jsonify(data)
 
 
 @bp.post("/api/items/<int:item_id>/submit")

@@ -5,7 +5,10 @@ import { sizeProblem } from "./limits.js";
 import { causeItem, sharedCauses, testItem } from "./results.js";
 import { plural } from "./ui.js";
 
-const POLL_MS = 1000;
+// The server holds a status request until the run changes (a long-poll), at most WAIT_S.
+const WAIT_S = 25;
+const RETRY_MS = 1000; // offline, or an answer that came back unchanged at once
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ENDINGS = {
   timed_out: "The tests ran out of time.",
   memory_exceeded: "The tests ran out of memory.",
@@ -49,7 +52,7 @@ export class Runner {
       const data = await api(this.runUrl(itemId), { method: "POST", body: { files } });
       this.current.runId = data.id;
       this.update(itemId, data);
-      await this.poll(itemId, data.id);
+      await this.follow(itemId, data);
     } catch (error) {
       this.failed(itemId, error);
     } finally {
@@ -68,7 +71,7 @@ export class Runner {
         this.current = { itemId, runId };
         this.onBusy(true);
         try {
-          await this.poll(itemId, runId);
+          await this.follow(itemId, data);
         } finally {
           this.current = null;
           this.onBusy(false);
@@ -79,21 +82,32 @@ export class Runner {
     }
   }
 
-  async poll(itemId, runId) {
+  /** Follow a run until it is done: each request returns when its state changes. */
+  async follow(itemId, known) {
+    const runId = known.id;
+    let since = known.status;
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const asked = performance.now();
       let data;
       try {
-        data = await api(this.statusUrl(runId));
+        data = await api(`${this.statusUrl(runId)}?wait=${WAIT_S}&since=${encodeURIComponent(since)}`);
       } catch (error) {
         if (error instanceof OfflineError) {
           if (this.shownItem === itemId) this.setState("Offline: waiting for the connection to see the results…");
+          await pause(RETRY_MS);
           continue;
         }
         throw error;
       }
       this.update(itemId, data);
       if (data.done) return data;
+      if (data.retry_after) {
+        // The server is holding as many waits as it allows: it says when to ask again.
+        await pause(data.retry_after * 1000);
+      } else if (data.status === since && performance.now() - asked < RETRY_MS / 2) {
+        await pause(RETRY_MS); // unchanged at once: a server that does not wait; do not hammer it
+      }
+      since = data.status;
     }
   }
 
