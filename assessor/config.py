@@ -86,6 +86,9 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),
         "GRADING_LEASE_MARGIN_S": _int(env, "GRADING_LEASE_MARGIN_S", 120),
         "REAPER_INTERVAL_S": _int(env, "REAPER_INTERVAL_S", 30),
+        # A submission queued this long without a worker claiming it is queued again: its
+        # queue entry may be gone (Redis restarted without persistence, a failed enqueue).
+        "GRADING_REQUEUE_AFTER_S": _int(env, "GRADING_REQUEUE_AFTER_S", 120),
         # Requests held open until a run's state changes (long-polls, staff status streams):
         # at most this many per web process, each for at most LONG_POLL_SECONDS.
         "LONG_POLL_MAX": _int(env, "LONG_POLL_MAX", 4),

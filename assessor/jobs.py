@@ -141,7 +141,8 @@ class GradingQueue:
     def reap(self) -> dict:
         """Finish expired attempts and re-enqueue work whose lease or queue entry was lost."""
         finished = finalization.sweep_expired()
-        requeued = grading.due_for_requeue()
+        stale_after = timedelta(seconds=self.app.config["GRADING_REQUEUE_AFTER_S"])
+        requeued = grading.due_for_requeue(stale_after=stale_after)
         for submission_id in requeued:
             self.enqueue_grade(submission_id)
         if finished or requeued:
