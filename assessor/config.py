@@ -10,6 +10,9 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 MAX_INVITATION_DAYS = 365
+# A grading lease covers the wall limit plus container start, image checks and scoring. Too short
+# and a slow but healthy worker loses its lease; too long and a dead worker's work waits longer.
+DEFAULT_LEASE_MARGIN_S = 120
 
 
 class ConfigurationError(RuntimeError):
@@ -84,7 +87,7 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         "CHALLENGES_DIR": env.get("CHALLENGES_DIR") or str(PROJECT_ROOT / "challenges"),
         "WORKER_CONCURRENCY": _int(env, "WORKER_CONCURRENCY", os.cpu_count() or 1),
         "EMBEDDED_WORKER": _bool(env.get("EMBEDDED_WORKER"), not production),
-        "GRADING_LEASE_MARGIN_S": _int(env, "GRADING_LEASE_MARGIN_S", 120),
+        "GRADING_LEASE_MARGIN_S": _int(env, "GRADING_LEASE_MARGIN_S", DEFAULT_LEASE_MARGIN_S),
         "REAPER_INTERVAL_S": _int(env, "REAPER_INTERVAL_S", 30),
         # A submission queued this long without a worker claiming it is queued again: its
         # queue entry may be gone (Redis restarted without persistence, a failed enqueue).
@@ -98,6 +101,10 @@ def load(env: Mapping[str, str] | None = None, instance_path: str | Path | None 
         **_mail_settings(env),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        # The limits' store (Redis in production) being down must not answer every limited
+        # request, a candidate's autosave among them, with a 500: limits lapse, logged, until
+        # it is back (docs/operations.md, "When parts fail").
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SESSION_COOKIE_HTTPONLY": True,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, or_, select, update
 
 import sandbox
+from assessor.config import DEFAULT_LEASE_MARGIN_S
 from assessor.extensions import db
 from assessor.kinds import ChallengeKindPlugin, KindError, NotRunnable
 from assessor.models import (
@@ -30,9 +31,6 @@ from assessor.models import (
 
 log = logging.getLogger(__name__)
 
-# A lease covers the wall limit plus container start, image checks and scoring. Too short and
-# a slow but healthy worker loses its lease; too long and a dead worker's work waits longer.
-DEFAULT_LEASE_MARGIN_S = 120
 MAX_TRIES = 8  # claims of one submission before an unexpected crash marks it as an error
 CANDIDATE_OUTPUT_HEADER = "--- output of the candidate's code ---"
 
