@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 
@@ -126,6 +127,22 @@ def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
     return server
 
 
+def candidate_prefix(path: str, token: str) -> str:
+    """Return the candidate's URL prefix from where opening the invitation link led."""
+    found = re.match(r"/c/\d+", path)  # the link was exchanged for a session grant
+    return found.group(0) if found else f"/a/{token}"
+
+
+def open_in_test_client(browser, token: str) -> tuple[str, dict]:
+    """Open an invitation link in a Flask test client; return the URL prefix and CSRF header."""
+    entered = browser.get(f"/a/{token}", follow_redirects=True)
+    assert entered.status_code == 200, entered.text[:300]
+    prefix = candidate_prefix(entered.request.path, token)
+    page = browser.get(f"{prefix}/work")
+    assert page.status_code == 200, page.text[:300]
+    return prefix, {"X-CSRFToken": CSRF_META.search(page.text).group(1)}
+
+
 @dataclass
 class Candidate:
     attempt_id: int
@@ -137,16 +154,21 @@ class Candidate:
     acked: dict[int, str] = field(default_factory=dict)  # revision -> content acknowledged
     revision: int = 0
 
+    prefix: str = ""  # where the candidate's pages and API live once the link is opened
+
     def open(self, base: str) -> None:
-        """Open the workspace as the browser does: its session cookie and CSRF token."""
-        page = self.session.get(f"{base}/a/{self.token}/work", timeout=30)
+        """Open the link and the workspace as the browser does: session cookie, CSRF token."""
+        entered = self.session.get(f"{base}/a/{self.token}", timeout=30)
+        assert entered.status_code == 200, (entered.status_code, entered.text[:300])
+        self.prefix = candidate_prefix(urlparse(entered.url).path, self.token)
+        page = self.session.get(f"{base}{self.prefix}/work", timeout=30)
         assert page.status_code == 200, (page.status_code, page.text[:300])
         self.csrf = CSRF_META.search(page.text).group(1)
 
     def save(self, base: str, text: str, timeout: float = 10) -> requests.Response:
         """Autosave `text` on top of the last acknowledged revision; remember what was acked."""
         response = self.session.post(
-            f"{base}/a/{self.token}/api/items/{self.item_id}/draft",
+            f"{base}{self.prefix}/api/items/{self.item_id}/draft",
             json={"revision": self.revision, "files": {self.path: text}},
             headers={"X-CSRFToken": self.csrf, "Accept": "application/json"},
             timeout=timeout,
