@@ -15,6 +15,7 @@ from assessor.web import (
     candidate,
     catalog,
     invitations,
+    outages,
     reviews,
     staff,
 )
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, _http_error)
+    outages.register(app)
 
 
 # The main menu: (label, endpoint, permission). A link shows when its page exists and the
