@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from assessor import (
     changes,
@@ -45,6 +46,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(instance_path=instance_path))
     if config:
         app.config.from_mapping(config)
+    if hops := app.config["TRUSTED_PROXIES"]:
+        # Believe X-Forwarded-For/-Proto/-Host from exactly this many proxies: behind one, every
+        # client shares its address (one candidate's misses would throttle all); with none, a
+        # client could forge the header to dodge per-address limits.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(

@@ -1,4 +1,9 @@
-"""The candidate's pages and JSON API, reached with the invitation token instead of a login."""
+"""The candidate's pages and JSON API: the invitation link opens them, a session grant keeps them.
+
+The token travels in one request only, GET /a/<token>: it is exchanged for a grant in the signed
+session cookie, and every other URL (/c/<attempt id>/...) carries no secret, so access logs,
+browser history and Referer headers never hold it.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +11,66 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 
 from assessor import changes
 from assessor.extensions import limiter
 from assessor.models import AttemptStatus, utcnow
 from assessor.services import DomainError, attempts, finalization, run_watch, status, telemetry
-from assessor.services.invitations import attempt_for_token, hash_token, record_opened
+from assessor.services.invitations import InvalidToken, attempt_for_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
-from assessor.web import waits
+from assessor.web import grants, waits
 from assessor.web.rendering import render_markdown
 from assessor.wording import megabytes, plural
 
 MAX_PREVIEW_CHARS = 200_000
 
-bp = Blueprint("candidate", __name__, url_prefix="/a/<token>")
+bp = Blueprint("candidate", __name__)
+LINK = "/a/<token>"  # the invitation link: the only URL that holds the token
+PAGES = "/c/<int:attempt_id>"  # everything else, opened with the session's grant
 # "1 minute", "2 minutes": for every template (the same rule as static/src/ui.js).
 bp.add_app_template_filter(plural, "plural")
 
 
 def candidate_route(view: Callable) -> Callable:
-    """Mark a view as reached with an invitation token rather than a staff login."""
+    """Mark a view as reached with an invitation link or its grant rather than a staff login."""
     view.candidate_endpoint = True
     return view
 
 
-def _token_key() -> str:
-    # Per-invitation limits: candidates behind one office NAT must not throttle each other.
-    return "invitation:" + hash_token((request.view_args or {}).get("token", ""))
+def _attempt_key() -> str:
+    # Per attempt for the browser holding its grant: candidates behind one office NAT or proxy
+    # never throttle each other, and a stranger's requests never use up a candidate's budget.
+    attempt_id = (request.view_args or {}).get("attempt_id")
+    if grants.proof_for(attempt_id):
+        return f"attempt:{attempt_id}"
+    return "address:" + get_remote_address()
 
 
-# Only misses count: a scanner trying tokens from one address is stopped after a few tries,
-# while a candidate's own autosaves and polls never use up this budget.
+def _holds_this_link() -> bool:
+    # A browser already holding this link's grant is its candidate: misses from the same
+    # (shared) address must not lock them out of their own link.
+    try:
+        return grants.holds(attempt_for_token((request.view_args or {}).get("token", "")))
+    except InvalidToken:
+        return False
+
+
+# Stops a scanner trying tokens: only misses count, and only the link itself is limited, so a
+# flood of bad links from a shared address never blocks a candidate's saves, runs or submits.
 _guess_limit = limiter.shared_limit(
     "20 per minute",
     scope="candidate-token-miss",
     deduct_when=lambda response: response.status_code == 404,
+    exempt_when=_holds_this_link,
     error_message="Too many invalid links from your address; wait a minute and try again.",
 )
 
 
-def _per_token(limit: str) -> Callable:
+def _per_attempt(limit: str) -> Callable:
     return limiter.limit(
         limit,
-        key_func=_token_key,
+        key_func=_attempt_key,
         error_message="Too many requests; wait a few seconds and try again.",
     )
 
@@ -102,79 +124,97 @@ def _too_many(exc):
 
 @bp.after_request
 def _no_store(response):
-    # The pages carry the token and the candidate's code: no shared cache or back button keeps them.
+    # The pages carry the candidate's code: no shared cache or back button keeps them.
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
+# --- The invitation link ----------------------------------------------------------------------
+
+
+@bp.get(LINK)
+@bp.get(f"{LINK}/<path:rest>")  # links copied with a page's path before URLs lost the token
+@candidate_route
+@_guess_limit
+def enter(token: str, rest: str = ""):
+    """Exchange the invitation link for this browser's grant, then leave the token behind."""
+    attempt = attempt_for_token(token)
+    record_opened(attempt.id)
+    grants.remember(attempt)
+    return redirect(url_for(".landing", attempt_id=attempt.id), 303)
+
+
 # --- Pages -----------------------------------------------------------------------------------
 
 
-@bp.get("")
+@bp.get(PAGES)
 @candidate_route
-@_guess_limit
-def landing(token: str):
-    record_opened(attempt_for_token(token).id)
-    info = attempts.landing(attempt_for_token(token).id)
+def landing(attempt_id: int):
+    info = attempts.landing(grants.granted(attempt_id).id)
     if info.status == AttemptStatus.STARTED:
-        return redirect(url_for(".workspace", token=token))
+        return redirect(url_for(".workspace", attempt_id=attempt_id))
     if info.status == AttemptStatus.SUBMITTED:
-        return redirect(url_for(".closing", token=token))
+        return redirect(url_for(".closing", attempt_id=attempt_id))
     return render_template(
         "candidate/landing.html",
         info=info,
         description=render_markdown(info.description) if info.description else "",
-        token=token,
+        attempt_id=attempt_id,
         runs_per_minute=RUNS_PER_MINUTE,
     ), (410 if info.lapsed else 200)
 
 
-@bp.post("/start")
+@bp.post(f"{PAGES}/start")
 @candidate_route
-@_guess_limit
-def start(token: str):
-    attempts.start(attempt_for_token(token).id)
-    return redirect(url_for(".workspace", token=token), 303)
+def start(attempt_id: int):
+    attempts.start(grants.granted(attempt_id).id)
+    return redirect(url_for(".workspace", attempt_id=attempt_id), 303)
 
 
-@bp.get("/work")
+@bp.get(f"{PAGES}/work")
 @candidate_route
-@_guess_limit
-def workspace(token: str):
-    attempt = attempts.settle(attempt_for_token(token).id)
+def workspace(attempt_id: int):
+    attempt = attempts.settle(grants.granted(attempt_id).id)
     if attempt.status is AttemptStatus.SUBMITTED:
-        return redirect(url_for(".closing", token=token))
+        return redirect(url_for(".closing", attempt_id=attempt_id))
     if attempt.status is not AttemptStatus.STARTED:
-        return redirect(url_for(".landing", token=token))
+        return redirect(url_for(".landing", attempt_id=attempt_id))
     ws = attempts.workspace(attempt.id)
     statements = {item.id: render_markdown(item.statement) for item in ws.items}
-    return render_template("candidate/workspace.html", ws=ws, statements=statements, token=token)
+    return render_template(
+        "candidate/workspace.html", ws=ws, statements=statements, attempt_id=attempt_id
+    )
 
 
-@bp.get("/done")
+@bp.get(f"{PAGES}/done")
 @candidate_route
-@_guess_limit
-def closing(token: str):
-    attempt = attempts.settle(attempt_for_token(token).id)
+def closing(attempt_id: int):
+    attempt = attempts.settle(grants.granted(attempt_id).id)
     if attempt.status is not AttemptStatus.SUBMITTED:
-        return redirect(url_for(".landing", token=token))
+        return redirect(url_for(".landing", attempt_id=attempt_id))
     state = status.attempt_status(attempt, for_candidate=True)
-    return render_template("candidate/closing.html", attempt=attempt, state=state, token=token)
+    return render_template(
+        "candidate/closing.html", attempt=attempt, state=state, attempt_id=attempt_id
+    )
 
 
 # --- JSON API --------------------------------------------------------------------------------
 
 
-@bp.get("/api/workspace")
+@bp.get(f"{PAGES}/api/workspace")
 @candidate_route
-@_guess_limit
-@_per_token("30 per minute")
-def api_workspace(token: str):
-    ws = attempts.workspace(attempt_for_token(token).id)
+@_per_attempt("30 per minute")
+def api_workspace(attempt_id: int):
+    ws = attempts.workspace(grants.granted(attempt_id).id)
     return jsonify(
         attempt_id=ws.attempt_id,
         deadline_at=ws.deadline_at.isoformat(),
+        # Where this attempt's pages and API live: clients build every URL from `base`.
+        urls={
+            "base": url_for(".landing", attempt_id=attempt_id),
+            "done": url_for(".closing", attempt_id=attempt_id),
+        },
         # The browser checks a save against these before sending it (static/src/limits.js).
         limits={
             "file_bytes": attempts.MAX_FILE_BYTES,
@@ -199,41 +239,38 @@ def api_workspace(token: str):
     )
 
 
-@bp.post("/api/items/<int:item_id>/draft")
+@bp.post(f"{PAGES}/api/items/<int:item_id>/draft")
 @candidate_route
-@_guess_limit
-@_per_token("120 per minute")
-def api_save(token: str, item_id: int):
+@_per_attempt("120 per minute")
+def api_save(attempt_id: int, item_id: int):
     body = _body()
     saved = attempts.save_draft(
-        attempt_for_token(token).id, item_id, body.get("files"), body.get("revision")
+        grants.granted(attempt_id).id, item_id, body.get("files"), body.get("revision")
     )
     return jsonify(
         revision=saved.revision, changed=saved.changed, saved_at=saved.saved_at.isoformat()
     )
 
 
-@bp.post("/api/items/<int:item_id>/runs")
+@bp.post(f"{PAGES}/api/items/<int:item_id>/runs")
 @candidate_route
-@_guess_limit
-@_per_token("30 per minute")
-def api_run(token: str, item_id: int):
-    run = attempts.run_tests(attempt_for_token(token).id, item_id, _body().get("files"))
+@_per_attempt("30 per minute")
+def api_run(attempt_id: int, item_id: int):
+    run = attempts.run_tests(grants.granted(attempt_id).id, item_id, _body().get("files"))
     return jsonify(status.submission_status(run, for_candidate=True)), 202
 
 
-@bp.get("/api/runs/<int:run_id>")
+@bp.get(f"{PAGES}/api/runs/<int:run_id>")
 @candidate_route
-@_guess_limit
-@_per_token("300 per minute")
-def api_run_status(token: str, run_id: int):
+@_per_attempt("300 per minute")
+def api_run_status(attempt_id: int, run_id: int):
     """Answer a run's state; with ?wait=s&since=status, once it is no longer `since` (long-poll).
 
     A long-poll answers the moment the worker announces the run's change, else after `wait`
     seconds (at most LONG_POLL_SECONDS) with the state unchanged. When this process already
     holds LONG_POLL_MAX waiting requests, it answers at once, with `retry_after` seconds.
     """
-    attempt_id = attempt_for_token(token).id
+    attempt_id = grants.granted(attempt_id).id
     wait_s = waits.requested_wait()
     if not wait_s:
         run = attempts.run_of(attempt_id, run_id)
@@ -253,68 +290,62 @@ def api_run_status(token: str, run_id: int):
     return jsonify(data)
 
 
-@bp.post("/api/items/<int:item_id>/submit")
+@bp.post(f"{PAGES}/api/items/<int:item_id>/submit")
 @candidate_route
-@_guess_limit
-@_per_token("30 per minute")
-def api_submit_item(token: str, item_id: int):
-    final = finalization.submit_item(attempt_for_token(token).id, item_id)
+@_per_attempt("30 per minute")
+def api_submit_item(attempt_id: int, item_id: int):
+    final = finalization.submit_item(grants.granted(attempt_id).id, item_id)
     return jsonify(item_id=item_id, final=status.submission_status(final, for_candidate=True))
 
 
-@bp.post("/api/submit")
+@bp.post(f"{PAGES}/api/submit")
 @candidate_route
-@_guess_limit
-@_per_token("30 per minute")
-def api_submit(token: str):
-    finalization.finish_attempt(attempt_for_token(token).id, reason="candidate")
-    return jsonify(redirect=url_for(".closing", token=token))
+@_per_attempt("30 per minute")
+def api_submit(attempt_id: int):
+    finalization.finish_attempt(grants.granted(attempt_id).id, reason="candidate")
+    return jsonify(redirect=url_for(".closing", attempt_id=attempt_id))
 
 
-@bp.post("/api/events")
+@bp.post(f"{PAGES}/api/events")
 @candidate_route
-@_guess_limit
-@_per_token("120 per minute")
-def api_event(token: str):
+@_per_attempt("120 per minute")
+def api_event(attempt_id: int):
     body = _body()
     item_id = body.get("item_id")
     if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)):
         raise telemetry.EventRejected("item_id must be a whole number")
-    attempt_id = attempt_for_token(token).id
+    attempt_id = grants.granted(attempt_id).id
     kind = str(body.get("kind", ""))
     recorded = telemetry.record_event(attempt_id, kind, item_id=item_id, data=body.get("data"))
     return jsonify(recorded=recorded)
 
 
-@bp.get("/api/time")
+@bp.get(f"{PAGES}/api/time")
 @candidate_route
-@_guess_limit
-@_per_token("60 per minute")
-def api_time(token: str):
-    attempt = attempts.settle(attempt_for_token(token).id)
+@_per_attempt("60 per minute")
+def api_time(attempt_id: int):
+    attempt = attempts.settle(grants.granted(attempt_id).id)
     return jsonify(
         server_now=utcnow().isoformat(),
         deadline_at=attempt.deadline_at.isoformat() if attempt.deadline_at else None,
         status=attempt.status.value,
-        closing_url=url_for(".closing", token=token),
+        closing_url=url_for(".closing", attempt_id=attempt_id),
     )
 
 
-@bp.get("/api/status")
+@bp.get(f"{PAGES}/api/status")
 @candidate_route
-@_guess_limit
-@_per_token("120 per minute")
-def api_status(token: str):
-    attempt = attempts.settle(attempt_for_token(token).id)
+@_per_attempt("120 per minute")
+def api_status(attempt_id: int):
+    attempt = attempts.settle(grants.granted(attempt_id).id)
     return jsonify(status.attempt_status(attempt, for_candidate=True))
 
 
-@bp.post("/api/preview")
+@bp.post(f"{PAGES}/api/preview")
 @candidate_route
-@_guess_limit
-@_per_token("60 per minute")
-def api_preview(token: str):
-    attempt_for_token(token)
+@_per_attempt("60 per minute")
+def api_preview(attempt_id: int):
+    grants.granted(attempt_id)
     text = _body().get("markdown")
     if not isinstance(text, str) or len(text) > MAX_PREVIEW_CHARS:
         raise DomainError(f"A preview takes Markdown text of up to {MAX_PREVIEW_CHARS} characters.")

@@ -17,6 +17,8 @@ from assessor.models import (
 from assessor.services import attempts
 from tests.factories import make_assessment, make_attempt, make_version
 
+from .candidates import enter
+
 TOKEN = "candidate-token-" + "a" * 30
 STATEMENT = (
     "# Add\n\nWrite `add`.\n\n<script>alert('statement')</script>\n\n[x](javascript:alert(1))\n"
@@ -52,15 +54,18 @@ def started(attempt):
     return attempt
 
 
-def url(path=""):
-    return f"/a/{TOKEN}{path}"
+@pytest.fixture
+def url(client, attempt):
+    """Build this attempt's token-less URLs, once the client has opened the invitation link."""
+    base = enter(client, TOKEN)
+    return lambda path="": base + path
 
 
 def items(attempt):
     return [i.id for i in attempt.assessment.items]
 
 
-def test_landing_shows_duration_challenges_rules_and_what_is_recorded(client, attempt):
+def test_landing_shows_duration_challenges_rules_and_what_is_recorded(client, attempt, url):
     attempt.extra_minutes = 10
     db.session.commit()
     page = client.get(url())
@@ -72,7 +77,7 @@ def test_landing_shows_duration_challenges_rules_and_what_is_recorded(client, at
     assert "written answer" in html
     for line in attempts.RECORDED:
         assert line in html
-    assert f'action="/a/{TOKEN}/start"' in html and 'name="csrf_token"' in html
+    assert f'action="{url("/start")}"' in html and 'name="csrf_token"' in html
     assert page.headers["Cache-Control"] == "no-store"
 
 
@@ -83,7 +88,7 @@ def test_a_forged_token_gets_a_clear_page(client, attempt):
     assert "whole link" in page.get_data(as_text=True)
 
 
-def test_a_lapsed_invitation_gets_an_expiry_page_and_cannot_start(client, attempt):
+def test_a_lapsed_invitation_gets_an_expiry_page_and_cannot_start(client, attempt, url):
     attempt.expires_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     page = client.get(url())
@@ -97,7 +102,7 @@ def test_a_lapsed_invitation_gets_an_expiry_page_and_cannot_start(client, attemp
     assert attempt.status is AttemptStatus.EXPIRED
 
 
-def test_start_sets_the_deadline_and_opens_the_workspace(client, attempt):
+def test_start_sets_the_deadline_and_opens_the_workspace(client, attempt, url):
     response = client.post(url("/start"))
     assert response.status_code == 303 and response.headers["Location"].endswith(url("/work"))
     db.session.refresh(attempt)
@@ -107,7 +112,7 @@ def test_start_sets_the_deadline_and_opens_the_workspace(client, attempt):
     assert client.get(url()).headers["Location"].endswith(url("/work"))
 
 
-def test_workspace_renders_sanitized_statements_and_the_editor_hooks(client, started):
+def test_workspace_renders_sanitized_statements_and_the_editor_hooks(client, started, url):
     page = client.get(url("/work"))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -115,15 +120,15 @@ def test_workspace_renders_sanitized_statements_and_the_editor_hooks(client, sta
     # Raw HTML in a statement is shown as text, never run; javascript: never becomes a link.
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
-    assert f'data-workspace-url="/a/{TOKEN}/api/workspace"' in html
+    assert f'data-workspace-url="{url("/api/workspace")}"' in html
     assert "dist/workspace.js" in html and 'name="csp-nonce"' in html
 
 
-def test_workspace_before_start_goes_back_to_the_landing(client, attempt):
+def test_workspace_before_start_goes_back_to_the_landing(client, attempt, url):
     assert client.get(url("/work")).headers["Location"].endswith(url())
 
 
-def test_workspace_json_lists_files_with_editability(client, started):
+def test_workspace_json_lists_files_with_editability(client, started, url):
     code, design = items(started)
     data = client.get(url("/api/workspace")).get_json()
     assert [i["id"] for i in data["items"]] == [code, design]
@@ -132,7 +137,7 @@ def test_workspace_json_lists_files_with_editability(client, started):
     assert data["items"][1]["kind"] == "design" and data["items"][0]["revision"] == 0
 
 
-def test_save_then_reload_finds_the_work(client, started):
+def test_save_then_reload_finds_the_work(client, started, url):
     code, _ = items(started)
     saved = client.post(
         url(f"/api/items/{code}/draft"), json={"files": {"adder.py": "mine"}, "revision": 0}
@@ -144,7 +149,7 @@ def test_save_then_reload_finds_the_work(client, started):
     assert next(f["text"] for f in first["files"] if f["path"] == "adder.py") == "mine"
 
 
-def test_a_stale_save_gets_a_conflict_with_the_current_revision(client, started):
+def test_a_stale_save_gets_a_conflict_with_the_current_revision(client, started, url):
     code, _ = items(started)
     client.post(url(f"/api/items/{code}/draft"), json={"files": {"adder.py": "A"}, "revision": 0})
     stale = client.post(
@@ -158,14 +163,14 @@ def test_a_stale_save_gets_a_conflict_with_the_current_revision(client, started)
 
 
 @pytest.mark.parametrize("payload", [None, [1, 2], "text"])
-def test_a_save_that_is_not_a_json_object_is_refused(client, started, payload):
+def test_a_save_that_is_not_a_json_object_is_refused(client, started, payload, url):
     code, _ = items(started)
     response = client.post(url(f"/api/items/{code}/draft"), json=payload)
     assert response.status_code == 400
     assert "JSON object" in response.get_json()["error"]
 
 
-def test_a_save_of_a_read_only_file_lists_the_problem(client, started):
+def test_a_save_of_a_read_only_file_lists_the_problem(client, started, url):
     code, _ = items(started)
     response = client.post(
         url(f"/api/items/{code}/draft"), json={"files": {"helpers.py": "x"}, "revision": 0}
@@ -175,7 +180,7 @@ def test_a_save_of_a_read_only_file_lists_the_problem(client, started):
     assert body["problems"] == ["'helpers.py' is not a file you can edit in this challenge"]
 
 
-def test_run_then_poll_its_status(client, started):
+def test_run_then_poll_its_status(client, started, url):
     code, _ = items(started)
     queued = client.post(url(f"/api/items/{code}/runs"), json={"files": {"adder.py": "x = 1\n"}})
     assert queued.status_code == 202
@@ -185,7 +190,7 @@ def test_run_then_poll_its_status(client, started):
     assert polled["id"] == run_id and polled["done"] is False
 
 
-def test_one_run_in_flight_per_candidate(client, started):
+def test_one_run_in_flight_per_candidate(client, started, url):
     code, _ = items(started)
     client.post(url(f"/api/items/{code}/runs"), json={"files": {"adder.py": "x = 1\n"}})
     again = client.post(url(f"/api/items/{code}/runs"), json={"files": {"adder.py": "x = 2\n"}})
@@ -193,7 +198,7 @@ def test_one_run_in_flight_per_candidate(client, started):
     assert "already in progress" in again.get_json()["error"]
 
 
-def test_runs_are_limited_per_minute(client, started):
+def test_runs_are_limited_per_minute(client, started, url):
     code, _ = items(started)
     statuses = []
     for n in range(7):
@@ -210,13 +215,13 @@ def test_runs_are_limited_per_minute(client, started):
     assert "test runs a minute" in response.get_json()["error"]
 
 
-def test_a_design_challenge_has_no_tests_to_run(client, started):
+def test_a_design_challenge_has_no_tests_to_run(client, started, url):
     _, design = items(started)
     response = client.post(url(f"/api/items/{design}/runs"), json={"files": {"answer.md": "x"}})
     assert response.status_code == 400 and "no tests" in response.get_json()["error"]
 
 
-def test_submit_one_challenge_then_the_whole_assessment(client, started):
+def test_submit_one_challenge_then_the_whole_assessment(client, started, url):
     code, design = items(started)
     client.post(
         url(f"/api/items/{design}/draft"), json={"files": {"answer.md": "# Mine"}, "revision": 0}
@@ -231,7 +236,7 @@ def test_submit_one_challenge_then_the_whole_assessment(client, started):
     assert {s.item_id: s.files for s in finals}[design] == {"answer.md": "# Mine"}
 
 
-def test_after_submitting_the_link_shows_the_submitted_state(client, started):
+def test_after_submitting_the_link_shows_the_submitted_state(client, started, url):
     client.post(url("/api/submit"))
     for path in ("", "/work"):
         assert client.get(url(path)).headers["Location"].endswith(url("/done"))
@@ -242,7 +247,7 @@ def test_after_submitting_the_link_shows_the_submitted_state(client, started):
     assert 'id="editor"' not in html
 
 
-def test_writes_after_the_deadline_are_refused_and_the_attempt_finalized(client, started):
+def test_writes_after_the_deadline_are_refused_and_the_attempt_finalized(client, started, url):
     code, _ = items(started)
     started.deadline_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
@@ -258,14 +263,14 @@ def test_writes_after_the_deadline_are_refused_and_the_attempt_finalized(client,
     assert client.get(url("/work")).headers["Location"].endswith(url("/done"))
 
 
-def test_time_sync_reports_the_server_clock_and_deadline(client, started):
+def test_time_sync_reports_the_server_clock_and_deadline(client, started, url):
     data = client.get(url("/api/time")).get_json()
     assert data["status"] == "started"
     assert data["deadline_at"] == started.deadline_at.isoformat()
     assert abs((utcnow() - datetime.fromisoformat(data["server_now"])).total_seconds()) < 60
 
 
-def test_events_are_recorded_and_bad_ones_refused(client, started):
+def test_events_are_recorded_and_bad_ones_refused(client, started, url):
     code, _ = items(started)
     ok = client.post(
         url("/api/events"), json={"kind": "paste", "item_id": code, "data": {"size": 9}}
@@ -281,7 +286,7 @@ def test_events_are_recorded_and_bad_ones_refused(client, started):
     assert ("paste", {"size": 9}) in rows and all("secret" not in str(d) for _, d in rows)
 
 
-def test_preview_renders_markdown_without_script(client, started):
+def test_preview_renders_markdown_without_script(client, started, url):
     response = client.post(
         url("/api/preview"),
         json={"markdown": "**bold**\n\n<img src=x onerror=alert(1)>\n\n[a](javascript:alert(2))"},
@@ -301,9 +306,31 @@ def test_statement_markdown_keeps_tables_and_code(client, started):
     assert render_markdown("# Title\n\n## Part").startswith("<h2>Title</h2>\n<h3>Part</h3>")
 
 
-def test_a_design_statement_status_page_survives_missing_finals(client, started):
+def test_a_design_statement_status_page_survives_missing_finals(client, started, url):
     started.status = AttemptStatus.SUBMITTED
     started.submitted_at = utcnow()
     db.session.commit()
     page = client.get(url("/done"))
     assert page.status_code == 200 and "not submitted" in page.get_data(as_text=True)
+
+
+def test_the_link_leads_to_pages_without_the_token(client, attempt):
+    response = client.get(f"/a/{TOKEN}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/c/{attempt.id}"
+    assert TOKEN not in response.get_data(as_text=True)
+    landing = client.get(response.headers["Location"])
+    assert landing.status_code == 200 and TOKEN not in landing.get_data(as_text=True)
+    db.session.refresh(attempt)
+    assert attempt.opened_at is not None
+
+
+def test_an_old_link_with_a_page_path_still_opens(client, started):
+    response = client.get(f"/a/{TOKEN}/work")
+    assert response.status_code == 303 and response.headers["Location"] == f"/c/{started.id}"
+    assert client.get(f"/c/{started.id}").headers["Location"] == f"/c/{started.id}/work"
+
+
+def test_the_workspace_json_names_the_token_less_urls(client, started, url):
+    data = client.get(url("/api/workspace")).get_json()
+    assert data["urls"] == {"base": url(), "done": url("/done")}

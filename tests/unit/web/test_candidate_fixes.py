@@ -1,18 +1,18 @@
 """Candidate-side fixes: sizes said plainly, Markdown descriptions, plurals, ways back."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from assessor.extensions import db
+from assessor.models import utcnow
 from assessor.services import attempts
 from tests.factories import make_assessment, make_attempt, make_version
 
+from .candidates import enter
+
 TOKEN = "candidate-fixes-" + "b" * 30
-
-
-def url(path=""):
-    return f"/a/{TOKEN}{path}"
 
 
 @pytest.fixture
@@ -33,14 +33,21 @@ def started(attempt):
     return attempt
 
 
-def test_the_description_is_rendered_markdown_without_script(client, attempt):
+@pytest.fixture
+def url(client, attempt):
+    """Build this attempt's token-less URLs, once the client has opened the invitation link."""
+    base = enter(client, TOKEN)
+    return lambda path="": base + path
+
+
+def test_the_description_is_rendered_markdown_without_script(client, attempt, url):
     html = client.get(url()).get_data(as_text=True)
     assert "<code>GET /items</code>" in html and "<strong>keyset</strong>" in html
     assert "`GET /items`" not in html
     assert "<script>alert" not in html and 'href="javascript' not in html
 
 
-def test_one_minute_is_singular_and_extra_time_plural(client, attempt):
+def test_one_minute_is_singular_and_extra_time_plural(client, attempt, url):
     html = client.get(url()).get_data(as_text=True)
     assert '<dd id="duration">1 minute</dd>' in html
     attempt.extra_minutes = 1
@@ -49,7 +56,7 @@ def test_one_minute_is_singular_and_extra_time_plural(client, attempt):
     assert "2 minutes" in html and "(1 + 1 extra)" in html and "1 minutes" not in html
 
 
-def test_a_five_megabyte_save_says_it_is_too_large_and_the_limits(client, started):
+def test_a_five_megabyte_save_says_it_is_too_large_and_the_limits(client, started, url):
     item = started.assessment.items[0].id
     body = json.dumps({"files": {"solution.py": "x" * (5 * 1024 * 1024)}, "revision": 0})
     response = client.post(
@@ -65,7 +72,7 @@ def test_a_five_megabyte_save_says_it_is_too_large_and_the_limits(client, starte
     assert run.status_code == 413 and run.get_json()["code"] == "TooLarge"
 
 
-def test_the_workspace_tells_the_browser_the_limits(client, started):
+def test_the_workspace_tells_the_browser_the_limits(client, started, url):
     limits = client.get(url("/api/workspace")).get_json()["limits"]
     assert limits == {
         "file_bytes": attempts.MAX_FILE_BYTES,
@@ -86,7 +93,18 @@ def test_the_candidate_rate_limit_page_has_a_way_back(limited, client, attempt):
     html = page.get_data(as_text=True)
     assert page.status_code == 429 and "Slow down" in html and "wait a minute" in html
     assert "Candidate assessment" in html  # the candidate's layout, not the staff pages
-    assert 'href="/a/guess-19"' in html and "Back to the assessment" in html
+    assert 'href="/a/guess-19"' in html and "Try the link again" in html
+    assert '<meta name="referrer" content="no-referrer">' in html  # the URL holds a token
+
+
+def test_a_refused_page_leads_back_to_the_first_page(client, attempt, url):
+    attempt.expires_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    page = client.post(url("/start"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410
+    assert f'href="{url()}"' in html and "Back to the assessment" in html
+    assert 'name="referrer"' not in html  # a token-less page keeps the usual policy
 
 
 def test_the_staff_error_pages_offer_a_way_on(client):

@@ -1,4 +1,4 @@
-"""Attacks on the candidate side: CSRF, other tokens, leaks of hidden material, guessing."""
+"""Attacks on the candidate side: CSRF, other grants, leaks of hidden material, guessing."""
 
 import re
 
@@ -17,6 +17,8 @@ from assessor.models import (
 )
 from assessor.services import attempts, finalization
 from tests.factories import make_assessment, make_attempt, make_version
+
+from .candidates import enter
 
 TOKEN_A = "token-of-candidate-a-" + "a" * 24
 TOKEN_B = "token-of-candidate-b-" + "b" * 24
@@ -74,8 +76,8 @@ def pair(ctx):
     return a, b
 
 
-def csrf_token(client, token):
-    html = client.get(f"/a/{token}/work").get_data(as_text=True)
+def csrf_token(client, base):
+    html = client.get(f"{base}/work").get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
@@ -89,12 +91,13 @@ def post(client, path, csrf=None, **kwargs):
 
 def test_start_needs_the_csrf_token(ctx, client):
     attempt = make_attempt(token=TOKEN_A)
-    assert client.post(f"/a/{TOKEN_A}/start").status_code == 400
+    base = enter(client, TOKEN_A)
+    assert client.post(f"{base}/start").status_code == 400
     db.session.refresh(attempt)
     assert attempt.status is AttemptStatus.INVITED
-    html = client.get(f"/a/{TOKEN_A}").get_data(as_text=True)
+    html = client.get(base).get_data(as_text=True)
     form_token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    started = client.post(f"/a/{TOKEN_A}/start", data={"csrf_token": form_token})
+    started = client.post(f"{base}/start", data={"csrf_token": form_token})
     assert started.status_code == 303
 
 
@@ -110,25 +113,43 @@ def test_start_needs_the_csrf_token(ctx, client):
     ],
 )
 def test_every_candidate_write_needs_the_csrf_header(client, pair, path, body):
+    # The session cookie now authenticates: a cross-site form or fetch carries it (SameSite=Lax
+    # aside), but never the page's CSRF token, so the write is refused.
     a, _ = pair
     item = a.assessment.items[0].id
-    full = f"/a/{TOKEN_A}" + path.format(item=item)
+    base = enter(client, TOKEN_A)
+    full = base + path.format(item=item)
     refused = client.post(full, json=body, headers={"Accept": "application/json"})
     assert refused.status_code == 400
     assert "CSRF" in refused.get_json()["error"]
     assert db.session.scalar(select(Draft.id)) is None
     assert db.session.scalar(select(Submission.id)) is None
-    assert post(client, full, csrf_token(client, TOKEN_A), json=body).status_code in (200, 202)
+    assert post(client, full, csrf_token(client, base), json=body).status_code in (200, 202)
+
+
+def test_a_cross_site_form_post_is_refused(client, pair):
+    a, _ = pair
+    base = enter(client, TOKEN_A)
+    item = a.assessment.items[0].id
+    refused = client.post(
+        f"{base}/api/items/{item}/draft",
+        data={"files": "x"},
+        headers={"Origin": "https://evil.example", "Referer": "https://evil.example/"},
+    )
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Draft.id)) is None
 
 
 def test_a_csrf_token_from_another_session_is_refused(client, app, pair):
     a, _ = pair
-    foreign = csrf_token(app.test_client(), TOKEN_B)
-    csrf_token(client, TOKEN_A)  # this browser has its own session
+    other = app.test_client()
+    foreign = csrf_token(other, enter(other, TOKEN_B))
+    base = enter(client, TOKEN_A)
+    csrf_token(client, base)  # this browser has its own session
     item = a.assessment.items[0].id
     response = post(
         client,
-        f"/a/{TOKEN_A}/api/items/{item}/draft",
+        f"{base}/api/items/{item}/draft",
         foreign,
         json={"files": {"adder.py": "x"}, "revision": 0},
     )
@@ -138,36 +159,38 @@ def test_a_csrf_token_from_another_session_is_refused(client, app, pair):
 # --- One token, one attempt -------------------------------------------------------------------
 
 
-def test_another_candidates_token_cannot_read_or_write_this_attempt(client, pair):
+def test_another_candidates_grant_cannot_read_or_write_this_attempt(client, pair):
     a, b = pair
     item = a.assessment.items[0].id
-    csrf = csrf_token(client, TOKEN_A)
+    base_a = enter(client, TOKEN_A)
+    csrf = csrf_token(client, base_a)
     post(
         client,
-        f"/a/{TOKEN_A}/api/items/{item}/draft",
+        f"{base_a}/api/items/{item}/draft",
         csrf,
         json={"files": {"adder.py": "A's work"}, "revision": 0},
     )
     run = post(
         client,
-        f"/a/{TOKEN_A}/api/items/{item}/runs",
+        f"{base_a}/api/items/{item}/runs",
         csrf,
         json={"files": {"adder.py": "A's work"}},
     ).get_json()
 
-    # B's token reaches B's attempt only: A's run is not found, and B's save is B's own.
-    assert client.get(f"/a/{TOKEN_B}/api/runs/{run['id']}").status_code == 404
-    csrf_b = csrf_token(client, TOKEN_B)
-    assert "A&#39;s work" not in client.get(f"/a/{TOKEN_B}/work").get_data(as_text=True)
-    b_view = client.get(f"/a/{TOKEN_B}/api/workspace").get_json()
+    # B's grant reaches B's attempt only: A's run is not found, and B's save is B's own.
+    base_b = enter(client, TOKEN_B)
+    assert client.get(f"{base_b}/api/runs/{run['id']}").status_code == 404
+    csrf_b = csrf_token(client, base_b)
+    assert "A&#39;s work" not in client.get(f"{base_b}/work").get_data(as_text=True)
+    b_view = client.get(f"{base_b}/api/workspace").get_json()
     assert "A's work" not in str(b_view)
     post(
         client,
-        f"/a/{TOKEN_B}/api/items/{item}/draft",
+        f"{base_b}/api/items/{item}/draft",
         csrf_b,
         json={"files": {"adder.py": "B's work"}, "revision": 0},
     )
-    post(client, f"/a/{TOKEN_B}/api/submit", csrf_b)
+    post(client, f"{base_b}/api/submit", csrf_b)
 
     drafts = dict(db.session.execute(select(Draft.attempt_id, Draft.files)).all())
     assert drafts == {a.id: {"adder.py": "A's work"}, b.id: {"adder.py": "B's work"}}
@@ -175,18 +198,20 @@ def test_another_candidates_token_cannot_read_or_write_this_attempt(client, pair
     assert a.status is AttemptStatus.STARTED
 
 
-def test_a_token_does_not_open_staff_pages(client, pair):
-    csrf_token(client, TOKEN_A)
+def test_a_grant_does_not_open_staff_pages(client, pair):
+    csrf_token(client, enter(client, TOKEN_A))
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_a_revoked_invitation_is_a_dead_link(client, pair):
+def test_a_revoked_invitation_is_a_dead_link_and_ends_the_grant(client, pair):
     a, _ = pair
+    base = enter(client, TOKEN_A)
     a.status = AttemptStatus.REVOKED
     db.session.commit()
-    assert client.get(f"/a/{TOKEN_A}/work").status_code == 404
-    assert client.get(f"/a/{TOKEN_A}/api/workspace").status_code == 404
+    assert client.get(f"/a/{TOKEN_A}").status_code == 404
+    assert client.get(f"{base}/work").status_code == 404
+    assert client.get(f"{base}/api/workspace").status_code == 404
 
 
 # --- Nothing hidden ever reaches the candidate ------------------------------------------------
@@ -248,8 +273,8 @@ def _graded_run_and_final(attempt):
 def test_no_candidate_response_contains_hidden_tests_solutions_or_scores(client, pair):
     a, _ = pair
     item = a.assessment.items[0].id
-    base = f"/a/{TOKEN_A}"
-    csrf = csrf_token(client, TOKEN_A)
+    base = enter(client, TOKEN_A)
+    csrf = csrf_token(client, base)
     bodies = [
         client.get(base + p).get_data(as_text=True)
         for p in ("", "/work", "/api/workspace", "/api/time", "/api/status")
@@ -288,8 +313,9 @@ def test_guessing_tokens_is_rate_limited(client, pair):
 
 
 def test_a_candidates_own_requests_do_not_use_up_the_guessing_budget(client, pair):
+    base = enter(client, TOKEN_A)
     for _ in range(30):
-        assert client.get(f"/a/{TOKEN_A}/api/time").status_code == 200
+        assert client.get(f"{base}/api/time").status_code == 200
     assert client.get("/a/one-wrong-token").status_code == 404
 
 
@@ -298,9 +324,9 @@ def test_candidate_pages_have_no_inline_script_and_are_not_cached(client, pair):
     make_attempt(a.assessment, token="fresh-" + "c" * 30)
     finalization.finish_attempt(b.id)
     pages = [
-        client.get("/a/fresh-" + "c" * 30),  # landing
-        client.get(f"/a/{TOKEN_A}/work"),
-        client.get(f"/a/{TOKEN_B}/done"),
+        client.get(enter(client, "fresh-" + "c" * 30)),  # landing
+        client.get(f"{enter(client, TOKEN_A)}/work"),
+        client.get(f"{enter(client, TOKEN_B)}/done"),
         client.get("/a/nope"),
     ]
     assert [p.status_code for p in pages] == [200, 200, 200, 404]

@@ -7,6 +7,8 @@ from assessor.models import Submission, SubmissionKind, SubmissionStatus, TestRe
 from assessor.services import attempts, finalization, status
 from tests.factories import make_assessment, make_attempt, make_version
 
+from .candidates import enter
+
 TOKEN = "privacy-token-" + "p" * 30
 # What a final run's detail, output and results may hold about the hidden suite.
 LEAKS = (
@@ -81,7 +83,7 @@ def leak_into(submission, state):
 
 @pytest.mark.parametrize("state", list(SubmissionStatus))
 def test_no_candidate_response_shows_a_final_runs_detail(client, attempt, item, state):
-    base = f"/a/{TOKEN}"
+    base = enter(client, TOKEN)
     first = client.post(f"{base}/api/items/{item.id}/submit").get_json()
     final = db.session.get(Submission, first["final"]["id"])
     leak_into(final, state)
@@ -131,7 +133,7 @@ def test_a_test_run_keeps_its_detail_for_the_candidate(client, attempt, item):
     )
     db.session.add(run)
     db.session.commit()
-    data = client.get(f"/a/{TOKEN}/api/runs/{run.id}").get_json()
+    data = client.get(f"{enter(client, TOKEN)}/api/runs/{run.id}").get_json()
     assert data["detail"] == "timed out: the run exceeded 30 s [1 passed]"
     assert data["outcome"] == "timed_out"
 

@@ -82,7 +82,7 @@ def test_inviting_one_shows_a_working_link(owner_client, client, world):
     [attempt] = invited(world)
     assert attempt.token_hash == hash_token(token) and attempt.extra_minutes == 20
     assert attempt.invited_by_id == world["owner"].id
-    landing = client.get(f"/a/{token}")
+    landing = client.get(f"/a/{token}", follow_redirects=True)
     assert landing.status_code == 200
 
 
@@ -228,7 +228,7 @@ def test_reissue_shows_the_new_link_and_kills_the_old_one(owner_client, client, 
     new_token = LINK.search(page).group(1)
     assert new_token != token
     assert client.get(f"/a/{token}").status_code == 404
-    assert client.get(f"/a/{new_token}").status_code == 200
+    assert client.get(f"/a/{new_token}", follow_redirects=True).status_code == 200
 
 
 def test_extend_before_and_after_the_start(owner_client, world):

@@ -9,6 +9,8 @@ from assessor.models import ChallengeVersion, Role, Submission, SubmissionStatus
 from assessor.services import attempts, finalization, grading
 from tests.factories import make_assessment, make_attempt, make_user, make_version
 
+from .candidates import enter
+
 TOKEN = "uninstalled-kind-token-" + "q" * 24
 MISSING = "kind 'quiz' is not installed"
 MISSING_HTML = str(escape(MISSING))  # as Jinja writes it
@@ -35,7 +37,7 @@ def attempt(ctx):
 
 
 def test_the_candidate_can_still_read_write_and_submit(client, attempt):
-    base = f"/a/{TOKEN}"
+    base = enter(client, TOKEN)
     landing = client.get(base)
     assert landing.status_code == 200 and MISSING_HTML in landing.get_data(as_text=True)
     attempts.start(attempt.id)
@@ -81,5 +83,5 @@ def test_staff_pages_render_and_name_the_missing_kind(client, auth, attempt):
     assert report.status_code == 200
     assert "The kind quiz is not installed" in html and MISSING_HTML in html
     assert "quiz.py" in html  # the files still show, diffed against the starter
-    closing = client.get(f"/a/{TOKEN}/done")
+    closing = client.get(f"{enter(client, TOKEN)}/done")
     assert closing.status_code == 200 and MISSING_HTML not in closing.get_data(as_text=True)

@@ -16,6 +16,8 @@ from assessor.services import attempts, run_watch
 from assessor.web import waits
 from tests.factories import make_assessment, make_attempt, make_version
 
+from .candidates import enter
+
 TOKEN = "long-poll-token-" + "p" * 30
 
 
@@ -26,7 +28,7 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def run_id(ctx):
+def run_id(ctx, client):
     version = make_version(
         files={
             "starter": {"adder.py": "x = 0\n"},
@@ -38,6 +40,7 @@ def run_id(ctx):
     attempts.start(attempt.id)
     assert attempt.status is AttemptStatus.STARTED
     run = attempts.run_tests(attempt.id, attempt.assessment.items[0].id, {"adder.py": "x = 1\n"})
+    enter(client, TOKEN)
     return run.id  # queued: no worker runs in unit tests
 
 
@@ -64,7 +67,8 @@ def heard(monkeypatch):
 
 
 def status_url(run_id, query=""):
-    return f"/a/{TOKEN}/api/runs/{run_id}{query}"
+    attempt_id = db.session.get(Submission, run_id).attempt_id
+    return f"/c/{attempt_id}/api/runs/{run_id}{query}"
 
 
 def grade_in_the_background(app, run_id, after: threading.Event) -> threading.Thread:
@@ -153,7 +157,8 @@ def test_the_wait_is_bounded_by_the_setting(app):
 def test_another_candidates_run_is_not_found_while_waiting(client, ctx, run_id):
     other = make_attempt(make_assessment(), token="other-" + "o" * 30)
     attempts.start(other.id)
-    response = client.get(f"/a/other-{'o' * 30}/api/runs/{run_id}?wait=5&since=queued")
+    base = enter(client, "other-" + "o" * 30)
+    response = client.get(f"{base}/api/runs/{run_id}?wait=5&since=queued")
     assert response.status_code == 404
     with ctx.app_context():
         assert waits.held().take()  # the refused request gave its place back
