@@ -21,7 +21,7 @@ from assessor.services.submissions import (
 
 def submit_item(attempt_id: int, item_id: int) -> Submission:
     """Submit one challenge as final while the attempt runs; a second call returns the first."""
-    attempt = load_attempt(attempt_id, lock=True)
+    attempt = load_attempt(attempt_id, exclusive=True)
     ensure_open(attempt)
     item = item_of(attempt, item_id)
     submission, created = create_final(attempt, item)
@@ -38,7 +38,7 @@ def finish_attempt(attempt_id: int, *, reason: str = "candidate") -> list[Submis
 
     `reason` is "candidate" (they pressed Submit) or "deadline" (the server ended it).
     """
-    attempt = load_attempt(attempt_id, lock=True)
+    attempt = load_attempt(attempt_id, exclusive=True)
     if attempt.status is AttemptStatus.SUBMITTED:
         db.session.rollback()
         return _finals(attempt)

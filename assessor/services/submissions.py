@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import sandbox
@@ -65,7 +65,7 @@ def editable_files(item: AssessmentItem, files: Mapping[str, str]) -> dict[str, 
 
 def request_run(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Submission:
     """Queue a run of the public tests on the candidate's current files; it never scores."""
-    attempt = load_attempt(attempt_id, lock=True)
+    attempt = load_attempt(attempt_id, exclusive=True)
     ensure_open(attempt)
     item = item_of(attempt, item_id)
     kind = item.version.kind_plugin
@@ -165,15 +165,32 @@ def final_submission(attempt_id: int, item_id: int) -> Submission | None:
 
 
 # Built once (every autosave and test run loads its attempt). Locking serializes concurrent
-# requests of one attempt on PostgreSQL (SQLite serializes writers anyway), so "one run in
-# flight" holds under double clicks.
+# requests of one attempt on PostgreSQL, so "one run in flight" holds under double clicks. The
+# locked read refreshes a copy of the attempt the session loaded before it waited.
 _ATTEMPT = select(Attempt).where(Attempt.id == bindparam("id"))
-_ATTEMPT_LOCKED = _ATTEMPT.with_for_update()
+_ATTEMPT_LOCKED = _ATTEMPT.with_for_update().execution_options(populate_existing=True)
+# SQLite ignores FOR UPDATE. A write as the transaction's first statement takes the writer's
+# turn (assessor/sqlite_writes.py) before anything is read: two requests then check and create
+# one after the other, instead of both seeing "no final yet" and the second failing its INSERT.
+_CLAIM_SQLITE = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("id"))
+    .values(id=Attempt.id)
+    .execution_options(synchronize_session=False)
+)
 
 
-def load_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
-    """Return the attempt, locked for update when asked, or raise NotFound."""
-    attempt = db.session.scalar(_ATTEMPT_LOCKED if lock else _ATTEMPT, {"id": attempt_id})
+def load_attempt(attempt_id: int, *, lock: bool = False, exclusive: bool = False) -> Attempt:
+    """Return the attempt, or raise NotFound.
+
+    `lock` locks its row for update (PostgreSQL); `exclusive` also makes SQLite writers of this
+    transaction wait before it reads, for a check-then-insert that must happen once.
+    """
+    if exclusive and db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(_CLAIM_SQLITE, {"id": attempt_id})
+    attempt = db.session.scalar(
+        _ATTEMPT_LOCKED if lock or exclusive else _ATTEMPT, {"id": attempt_id}
+    )
     if attempt is None:
         raise NotFound("No such attempt.")
     return attempt

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from typing import Any
+
+from flask import Flask, Request, current_app, jsonify, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from assessor.services import DomainError
 from assessor.services.permissions import Permission, can
@@ -21,9 +26,50 @@ from assessor.web import (
 )
 from assessor.web.access import load_user
 
+# The largest id an Integer column holds on every database we run on (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row id, never past what the id columns hold."""
+
+    # 10**20 in a URL raised OverflowError in SQLite's binding and "integer out of range" in
+    # PostgreSQL: a 500 where a 404 is due. Past MAX_ID the URL matches no route at all.
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to parse is bad input, not a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # `[[[[...` a few thousand deep blew the parser's stack: a 500 on every JSON
+            # endpoint (and staff forms, which Flask-WTF reads as JSON when sent so). A
+            # ValueError is what request.get_json turns into a 400.
+            raise ValueError("The JSON nests too deeply.") from None
+
+
+class JSONRequest(Request):
+    """A request whose unreadable JSON body is a 400 that says why (Flask's says nothing)."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise BadRequest(f"The body is not valid JSON: {e}")
+
+
+def harden(app: Flask) -> None:
+    """Make hostile ids and JSON bodies answer 4xx; before any route is added."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
+    app.request_class = JSONRequest
+
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the error pages to the app."""
+    harden(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
