@@ -11,10 +11,11 @@ PORT ?= 5000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS=":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# requirements-load.txt is requirements.txt plus locust for the load test (kept out of the image).
+$(VENV)/.installed: requirements.txt requirements-load.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-load.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -72,6 +73,12 @@ test: install services assets image ## Run lint and every test: SQLite, then Pos
 	$(MAKE) lint
 	ASSESSOR_REQUIRE_SERVICES=1 $(VENV)/bin/pytest
 	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit --ignore=tests/unit/sandbox
+
+USERS ?= 50
+DURATION ?= 600
+.PHONY: load
+load: install services image ## Load test: USERS candidates (50) for DURATION s (600) on gunicorn, PostgreSQL, Redis, 2 workers
+	$(PY) bench/load/loadtest.py --users $(USERS) --duration $(DURATION)
 
 .PHONY: test-fast
 test-fast: install ## Run the unit tests only (no services needed)

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(HERE)]
 
 from drafts import content  # noqa: E402
 
@@ -250,7 +250,7 @@ def wait_for_finals(backlog: Backlog, expected: int, timeout: float) -> float | 
 
 def verify(app, plan: dict, acks: dict[str, int]) -> dict:
     """Compare every acknowledged save, and each final submission, with what is stored."""
-    lost, problems, checked = [], [], 0
+    lost, problems, misgraded, checked = [], [], [], 0
     solutions = {item["id"]: item for item in plan["items"]}
     with app.app_context():
         drafts = {(d.attempt_id, d.item_id): d for d in db.session.scalars(sa.select(Draft))}
@@ -295,7 +295,16 @@ def verify(app, plan: dict, acks: dict[str, int]) -> dict:
                         f"{where}: final submission {final.status.value}: {final.error}"
                     )
                 elif want and final.score != final.max_score:
-                    problems.append(f"{where}: the reference solution scored {final.score}")
+                    failed = [
+                        f"{r.test_id} {r.outcome} ({r.duration_s:.2f} s): {r.message[:300]}"
+                        for r in final.results
+                        if r.outcome != "passed"
+                    ]
+                    misgraded.append(
+                        f"{where}: the reference solution scored {final.score} of "
+                        f"{final.max_score}, {final.outcome}, run {final.run_seconds} s; "
+                        + "; ".join(failed)
+                    )
         graded = [
             (s.finished_at - s.created_at).total_seconds()
             for s in finals.values()
@@ -305,6 +314,7 @@ def verify(app, plan: dict, acks: dict[str, int]) -> dict:
     return {
         "lost": lost,
         "problems": problems,
+        "misgraded": misgraded,
         "revisions_checked": checked,
         "finals": len(finals),
         "final_seconds": graded,
@@ -373,6 +383,10 @@ def report(summary: dict) -> None:
     print(f"\nErrors: {sum(e['count'] for e in errors)}")
     for e in errors[:20]:
         print(f"  {e['count']} x {e['error']}")
+    # Not an error of the load's requests, but a grade a candidate would wrongly get.
+    print(f"Reference solutions graded below full marks: {len(check['misgraded'])}")
+    for line in check["misgraded"][:10]:
+        print(f"  {line}")
     print(
         f"Lost saves: {len(check['lost'])} ({check['revisions_checked']} acknowledged revisions "
         f"and {check['finals']} final submissions checked)"
@@ -525,6 +539,11 @@ def main() -> None:
     parser.add_argument(
         "--grading-timeout", type=float, default=600, help="seconds to wait for the finals"
     )
+    parser.add_argument(
+        "--strict-grades",
+        action="store_true",
+        help="also exit 1 when a reference solution is graded below full marks under load",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep-logs", help="copy the processes' logs into this folder")
     args = parser.parse_args()
@@ -542,6 +561,7 @@ def main() -> None:
         or summary["check"]["lost"]
         or summary["check"]["problems"]
         or summary["finals_graded_after_s"] is None
+        or (args.strict_grades and summary["check"]["misgraded"])
     )
     sys.exit(1 if failed else 0)
 
