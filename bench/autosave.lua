@@ -1,7 +1,7 @@
 -- wrk script for bench/autosave_load.py: simulated candidates autosaving their draft.
 --
 -- Settings come from the environment (done() runs in wrk's main state, which gets no arguments):
---   AUTOSAVE_DATA     one candidate a line: "index revision token cookie csrf item file"
+--   AUTOSAVE_DATA     one candidate a line: "index revision attempt cookie csrf item file"
 --   AUTOSAVE_THREADS  wrk's thread count (-t, and -c: one connection a thread)
 --   AUTOSAVE_PACE_MS  pause before each request of a thread (0: back to back, the burst mode)
 --   AUTOSAVE_PAD      size of the file's body besides its first line
@@ -29,11 +29,11 @@ function init(args)
    local line_no = 0
    for line in io.lines(os.getenv("AUTOSAVE_DATA")) do
       if line_no % threads_total == id then
-         local index, revision, token, cookie, csrf, item, file =
+         local index, revision, attempt, cookie, csrf, item, file =
             line:match("^(%d+) (%d+) (%S+) (%S+) (%S+) (%d+) (%S+)$")
          table.insert(candidates, {
             index = tonumber(index),
-            path = "/a/" .. token .. "/api/items/" .. item .. "/draft",
+            path = "/c/" .. attempt .. "/api/items/" .. item .. "/draft",
             headers = {
                ["Content-Type"] = "application/json",
                ["Cookie"] = cookie,

@@ -113,13 +113,19 @@ def seed(app, count: int) -> tuple[int, str, list[Candidate]]:
 
 
 def open_workspace(port: int, candidate: Candidate) -> None:
-    """GET the workspace page as the browser does: the session cookie and its CSRF token."""
+    """Open the link, then the workspace, as the browser does: the session cookie and CSRF token."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", f"/a/{candidate.token}/work")
+    conn.request("GET", f"/a/{candidate.token}")
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 303, response.status  # the token is traded for a session grant
+    base = response.getheader("Location")
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    conn.request("GET", f"{base}/work", headers={"Cookie": cookie})
     response = conn.getresponse()
     page = response.read().decode()
     assert response.status == 200, (response.status, page[:300])
-    cookie = response.getheader("Set-Cookie").split(";")[0]
+    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]  # now with the CSRF key
     candidate.cookie, candidate.csrf = cookie, CSRF_META.search(page).group(1)
     conn.close()
 
@@ -171,7 +177,7 @@ def run_wrk(mode: str, args, port: int, tmp: Path, candidates, item_id: int, pat
     data, out = tmp / "candidates.txt", tmp / f"wrk-{mode}.out"
     data.write_text(
         "".join(
-            f"{c.index} {c.revision} {c.token} {c.cookie} {c.csrf} {item_id} {path}\n"
+            f"{c.index} {c.revision} {c.attempt_id} {c.cookie} {c.csrf} {item_id} {path}\n"
             for c in candidates
         )
     )
