@@ -51,7 +51,10 @@ def command(concurrency: int | None, reaper: bool) -> None:
         except Exception as exc:  # the engine may be down: the worker still starts and waits
             click.echo(f"Orphan sweep skipped: {exc}", err=True)
     # Work left behind while no worker was running is picked up now, not a minute later.
-    queue.reap()
+    try:
+        queue.reap()
+    except Exception:  # the database may be down or drop us: the reaper thread tries again
+        logging.getLogger(__name__).exception("start-up reap failed; the reaper will retry")
     click.echo(
         f"Worker: {plural(workers, 'thread')}, queue {current_app.config['QUEUE_URL']}, "
         f"sandbox {current_app.config['SANDBOX_BACKEND']}."
