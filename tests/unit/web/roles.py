@@ -1,7 +1,11 @@
-"""The route x role table: who may reach each staff route, checked against one shared world.
+"""The route x role table: who may reach each route, checked against one shared world.
 
 Each `test_roles_*.py` module lists its routes in `ROUTES` and calls `check(...)` through a
-parametrized test; `test_roles_core.py` also fails when a staff route is in no module's table.
+parametrized test; `test_roles_core.py` also fails when any route of the app is in no module's
+table (only the explicit EXEMPT endpoints are left out).
+
+Roles: anonymous; each staff role; `intruder`, a browser holding the grant of ANOTHER candidate's
+attempt; and `candidate`, the browser that opened this attempt's invitation link.
 
 Expectations per role: OK (any 2xx, or a redirect that is not to the login page), LOGIN (sent
 to sign in: a 302 to /login, or 401 for the API), FORBIDDEN (403: the role may not), HIDDEN (404:
@@ -24,21 +28,30 @@ from assessor.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from assessor.services import attempts
 from assessor.services.invitations import issue_token
 from tests.factories import make_assessment, make_attempt, make_user, make_version
 
+from .candidates import enter
+
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
-ROLES = ("anonymous", "author", "stranger", "viewer", "editor", "owner", "admin")
+STAFF_ROLES = ("author", "stranger", "viewer", "editor", "owner", "admin")
+ROLES = ("anonymous", *STAFF_ROLES, "intruder", "candidate")
+# A candidate's grant is no staff login: staff routes send either candidate to sign in.
+GRANTS_SIGN_IN = {"intruder": LOGIN, "candidate": LOGIN}
+LIVE_TOKEN = "world-live-token-" + "l" * 28  # the candidate's attempt, started
+OTHER_TOKEN = "world-other-token-" + "o" * 27  # another candidate's attempt, the intruder's
 
 
 @dataclasses.dataclass(frozen=True)
 class Route:
-    """One staff route: method, path with {placeholders}, and the expectation per role."""
+    """One route: method, path with {placeholders}, and the expectation per role."""
 
     method: str
     path: str
     expect: dict[str, str]
     data: dict[str, Any] | Callable[[dict], dict[str, Any]] | None = None
+    as_json: bool = False  # send `data` as a JSON body rather than a form
 
     def id(self) -> str:
         return f"{self.method} {self.path}"
@@ -46,7 +59,7 @@ class Route:
 
 def staff(method: str, path: str, **overrides: str) -> Route:
     """A route every signed-in role may use (a page any staff member sees)."""
-    expect = dict.fromkeys(ROLES, OK) | {"anonymous": LOGIN} | overrides
+    expect = dict.fromkeys(ROLES, OK) | {"anonymous": LOGIN} | GRANTS_SIGN_IN | overrides
     return Route(method, path, expect)
 
 
@@ -60,7 +73,7 @@ def assessment_reader(method: str, path: str, data: Any = None) -> Route:
         "editor": OK,
         "owner": OK,
         "admin": OK,
-    }
+    } | GRANTS_SIGN_IN
     return Route(method, path, expect, data)
 
 
@@ -74,14 +87,25 @@ def assessment_writer(method: str, path: str, data: Any = None) -> Route:
         "editor": OK,
         "owner": OK,
         "admin": OK,
-    }
+    } | GRANTS_SIGN_IN
     return Route(method, path, expect, data)
 
 
 def role_only(method: str, path: str, roles: set[str], data: Any = None) -> Route:
     """A route guarded by role alone: the listed roles may, other staff get 403."""
-    expect = {role: OK if role in roles else FORBIDDEN for role in ROLES} | {"anonymous": LOGIN}
-    return Route(method, path, expect, data)
+    expect = {role: OK if role in roles else FORBIDDEN for role in ROLES}
+    return Route(method, path, expect | {"anonymous": LOGIN} | GRANTS_SIGN_IN, data)
+
+
+def candidate_page(method: str, path: str, data: Any = None) -> Route:
+    """A candidate's token-less page or API call: this attempt's grant only; 404 for all else."""
+    expect = dict.fromkeys(ROLES, HIDDEN) | {"candidate": OK}
+    return Route(method, path, expect, data, as_json=path.startswith("/c/{live}/api/"))
+
+
+def everyone(method: str, path: str, outcome: str, data: Any = None) -> Route:
+    """A route whose answer does not depend on who asks (the sign-in page, a link's token)."""
+    return Route(method, path, dict.fromkeys(ROLES, outcome), data)
 
 
 INTERVIEWERS = {"stranger", "viewer", "editor", "owner", "admin"}
@@ -131,6 +155,18 @@ def build_world() -> dict[str, Any]:
     target = make_user(Role.INTERVIEWER)  # a staff member an admin acts upon
     invitation = make_attempt(assessment)  # not started, with a link staff can copy
     issue_token(invitation)
+    live = make_attempt(assessment, token=LIVE_TOKEN)
+    other = make_attempt(assessment, token=OTHER_TOKEN)
+    attempts.start(live.id)
+    attempts.start(other.id)
+    run = Submission(
+        attempt_id=live.id,
+        item_id=assessment.items[0].id,
+        kind=SubmissionKind.RUN,
+        status=SubmissionStatus.GRADED,
+        files={"solution.py": "def f():\n    return 1\n"},
+    )
+    db.session.add(run)
     db.session.commit()
     return {
         "people": people,
@@ -143,6 +179,11 @@ def build_world() -> dict[str, Any]:
         "version": code.id,
         "user": target.id,
         "invitation": invitation.id,
+        "live": live.id,
+        "live_token": LIVE_TOKEN,
+        "live_run": run.id,
+        "rest": "work",  # a page path after an old-style link
+        "no_link": "not-a-valid-link",
     }
 
 
@@ -165,13 +206,16 @@ def check(app, client, auth, route: Route, role: str) -> None:
     """Request `route` as `role` in a fresh world and assert the table's expectation."""
     with app.app_context():
         world = build_world()
-        if role != "anonymous":
+        if role in STAFF_ROLES:
             email = world["people"][role].email
-    if role != "anonymous":
+    if role in STAFF_ROLES:
         auth.login(email)
+    elif role in ("intruder", "candidate"):
+        enter(client, OTHER_TOKEN if role == "intruder" else LIVE_TOKEN)
     path = route.path.format(**world)
     data = route.data(world) if callable(route.data) else route.data
-    response = client.open(path, method=route.method, data=data)
+    body = {"json": data} if route.as_json else {"data": data}
+    response = client.open(path, method=route.method, **body)
     got = classify(response)
     assert got == route.expect[role], f"{route.id()} as {role}: {response.status_code}"
 
