@@ -44,7 +44,8 @@ def free_port() -> int:
 class Invitation:
     token: str
     attempt_id: int
-    url: str
+    url: str  # the link in the email: it trades the token for a session grant
+    base: str  # where the link leads: the attempt's token-less pages and API
 
 
 class Platform:
@@ -190,7 +191,9 @@ class Platform:
             attempt, token = invitations.create_invitation(
                 invitations.NewInvitation(assessment.id, "Casey Candidate", "casey@e2e.test")
             )
-            return Invitation(token, attempt.id, f"{self.base_url}/a/{token}")
+            return Invitation(
+                token, attempt.id, f"{self.base_url}/a/{token}", f"{self.base_url}/c/{attempt.id}"
+            )
 
     def stop(self) -> None:
         if self.server is not None:

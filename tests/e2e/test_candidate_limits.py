@@ -72,7 +72,7 @@ def test_warnings_then_the_deadline_closes_the_attempt(platform, new_page, shots
                 "X-CSRFToken": csrf}, body: JSON.stringify({kind: "focus_lost"})});
             return {status: response.status, body: await response.json()};
         }""",
-        f"{invitation.url}/api/events",
+        f"{invitation.base}/api/events",
     )
     assert late["status"] == 409 and "submitted" in late["body"]["error"]
 
