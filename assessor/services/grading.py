@@ -14,6 +14,7 @@ import threading
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 import sandbox
 from assessor.config import DEFAULT_LEASE_MARGIN_S
@@ -266,6 +267,14 @@ def grade(
         return run_and_store(claim_, backend)
     except GradingRetry:
         raise
+    except OperationalError as exc:
+        # The database dropped the connection or went away: the infrastructure, like an engine
+        # outage, retried without a limit. Were it still down, release fails too, and the
+        # lease lapses into the reaper's hands.
+        log.warning("submission %s: database unavailable (try %s)", submission_id, claim_.tries)
+        db.session.rollback()
+        release(claim_, f"waiting for the database: {exc.orig!r}")
+        raise GradingRetry(submission_id, "the database is unavailable", claim_.tries) from exc
     except Exception as exc:
         # A bug, not the candidate and not the engine: retry a few times, then say so plainly
         # rather than loop forever. The files stay stored; an operator can requeue the row.

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 
 import sandbox
 from assessor.extensions import db
@@ -194,6 +195,20 @@ def test_a_crashing_grader_retries_then_gives_up_with_files_kept(attempt):
         row.status is SubmissionStatus.ERROR and f"crashed {grading.MAX_TRIES} times" in row.error
     )
     assert row.files == {"adder.py": SOLUTION}
+
+
+def test_a_database_dropped_mid_grade_is_retried_without_limit_never_failed(attempt):
+    def drop(job):
+        raise OperationalError("UPDATE submissions", {}, Exception("server closed the connection"))
+
+    dropping = sandbox.FakeBackend(script=drop)
+    sid = submit(attempt, {"adder.py": SOLUTION})
+    for _ in range(grading.MAX_TRIES + 1):
+        with pytest.raises(grading.GradingRetry):
+            grading.grade(sid, dropping, "img")
+    db.session.expire_all()
+    row = db.session.get(Submission, sid)
+    assert row.status is SubmissionStatus.QUEUED and "waiting for the database" in row.error
 
 
 def test_static_scan_judges_only_the_candidates_files(attempt, fake_backend):
