@@ -19,11 +19,11 @@ from assessor.models import AttemptStatus, utcnow
 from assessor.services import DomainError, attempts, finalization, run_watch, status, telemetry
 from assessor.services.invitations import InvalidToken, attempt_for_token, record_opened
 from assessor.services.submissions import RUNS_PER_MINUTE
-from assessor.web import grants, waits
+from assessor.web import grants, rendering, waits
 from assessor.web.rendering import render_markdown
 from assessor.wording import megabytes, plural
 
-MAX_PREVIEW_CHARS = 200_000
+MAX_PREVIEW_CHARS = rendering.MAX_MARKDOWN_CHARS  # the renderer's cap: CPU per preview is bounded
 
 bp = Blueprint("candidate", __name__)
 LINK = "/a/<token>"  # the invitation link: the only URL that holds the token
@@ -347,6 +347,8 @@ def api_status(attempt_id: int):
 def api_preview(attempt_id: int):
     grants.granted(attempt_id)
     text = _body().get("markdown")
-    if not isinstance(text, str) or len(text) > MAX_PREVIEW_CHARS:
-        raise DomainError(f"A preview takes Markdown text of up to {MAX_PREVIEW_CHARS} characters.")
+    if not isinstance(text, str):
+        raise DomainError("A preview takes Markdown text.")
+    if len(text) > MAX_PREVIEW_CHARS:
+        raise rendering.MarkdownTooLong(len(text))
     return jsonify(html=render_markdown(text))
