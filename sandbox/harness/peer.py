@@ -151,14 +151,12 @@ class Peer:
     def _control(self) -> bytes:
         """Frames telling the other side which handles were collected and which threads ended."""
         frames = b""
-        released = []
-        while self.space.released:
-            released.append(list(self.space.released.popleft()))
+        released = [list(entry) for entry in _drain(self.space.released)]
         if released:
             body = msgpack.packb([REL, released])
             frames += HEADER.pack(len(body)) + body
-        while self._ended:
-            body = msgpack.packb([END, self._ended.popleft()])
+        for tag in _drain(self._ended):
+            body = msgpack.packb([END, tag])
             frames += HEADER.pack(len(body)) + body
         return frames
 
@@ -297,3 +295,18 @@ def _as_exception(value: Any) -> BaseException:
     if isinstance(value, BaseException):
         return value
     return PeerLost(f"the other side sent a failure that is not an exception: {value!r}"[:300])
+
+
+def _drain(queue: collections.deque) -> list:
+    """Take everything from a deque that other threads take from too.
+
+    Every sending thread drains the same queues: "while queue: queue.popleft()" lets another
+    thread take the last entry between the test and the pop, which once failed a test's call
+    with an IndexError, so each pop itself decides.
+    """
+    taken = []
+    while True:
+        try:
+            taken.append(queue.popleft())
+        except IndexError:
+            return taken

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import sys
 import threading
 import time
 
+import msgpack
 import pytest
 
 from sandbox.harness import bridge, remote
-from sandbox.harness.peer import PeerLost
+from sandbox.harness.peer import HEADER, REL, PeerLost
 
 from .bridge_pair import Pair
 
@@ -196,3 +198,51 @@ def test_the_candidate_cannot_set_attributes_of_what_a_test_hands_it(pair):
     with pytest.raises(PermissionError):
         tally.cheat(counter)
     assert counter.calls == 0
+
+
+def test_threads_sending_at_once_each_take_distinct_releases_and_none_fails(pair):
+    """Every sender drains the shared release and thread-end queues: none may fail or lose one.
+
+    Under load, a test thread's call once failed with IndexError: another thread emptied the
+    queue between its check and its pop. Here senders race with thread switches every 1 µs.
+    """
+    peer = pair.tester
+    entries = [(ref, 1) for ref in range(4000)]
+    taken, errors = [], []
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            peer.space.released.extend(entries[:200])
+            start = threading.Barrier(8)
+
+            def send(start=start):
+                start.wait()
+                try:
+                    frames = peer._control()
+                except Exception as exc:  # the race, if it comes back
+                    errors.append(exc)
+                    return
+                taken.extend(unpack_releases(frames))
+
+            threads = [threading.Thread(target=send) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(saved)
+    assert errors == []
+    assert sorted(taken) == sorted(list(e) for e in entries[:200] * 20)
+
+
+def unpack_releases(frames: bytes) -> list:
+    """Return the released entries carried by a run of control frames."""
+    found = []
+    while frames:
+        (size,) = HEADER.unpack(frames[: HEADER.size])
+        message = msgpack.unpackb(frames[HEADER.size : HEADER.size + size])
+        frames = frames[HEADER.size + size :]
+        if message[0] == REL:
+            found.extend(message[1])
+    return found
