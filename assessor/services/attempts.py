@@ -27,7 +27,13 @@ from assessor.services import Conflict, DomainError, NotFound
 from assessor.services.deadlines import deadline_for, ensure_open
 from assessor.services.finalization import finalize_if_due
 from assessor.services.signals import attempt_started
-from assessor.services.submissions import final_submission, item_of, load_attempt, request_run
+from assessor.services.submissions import (
+    candidate_files,
+    final_submission,
+    item_of,
+    load_attempt,
+    request_run,
+)
 
 # What the platform records about a candidate; the landing page and docs/candidate.md say the same.
 RECORDED = (
@@ -202,11 +208,8 @@ def workspace(attempt_id: int) -> Workspace:
         version, draft = item.version, drafts.get(item.id)
         kind = version.kind_plugin
         starter = version.files.get("starter", {})
-        editable = editable_paths(item)
-        saved = draft.files if draft else {}
-        files = [
-            WorkspaceFile(p, saved.get(p, starter.get(p, "")), True, _language(p)) for p in editable
-        ]
+        editable = candidate_files(version, draft.files if draft else None)
+        files = [WorkspaceFile(p, t, True, _language(p)) for p, t in editable.items()]
         files += [
             WorkspaceFile(p, t, False, _language(p))
             for p, t in sorted(starter.items())
@@ -265,7 +268,7 @@ def save_draft(
         raise DraftRejected(["the save carries no valid revision"])
     draft = target.draft
     # Revision 0 is the starter code: saving it unchanged creates nothing.
-    current = draft.files if draft else _starter_of(item_of(attempt, item_id))
+    current = draft.files if draft else candidate_files(item_of(attempt, item_id).version)
     revision = draft.revision if draft else 0
     merged = {**current, **files}
     now = utcnow()
@@ -398,11 +401,6 @@ def _check_files(paths: list[str], files: Mapping[str, str]) -> None:
         )
     if problems:
         raise DraftRejected(problems)
-
-
-def _starter_of(item: AssessmentItem) -> dict[str, str]:
-    starter = item.version.files.get("starter", {})
-    return {path: starter.get(path, "") for path in editable_paths(item)}
 
 
 def _revision_of(attempt_id: int, item_id: int) -> int:

@@ -20,6 +20,7 @@ from assessor.services.review_views import ReviewSummary, review_summary
 from assessor.services.revisions import saves_of
 from assessor.services.scorecards import ItemFacts, Spread, item_facts
 from assessor.services.scoring import percent_text, round_percent
+from assessor.services.submissions import candidate_files
 from assessor.services.timeline import TimelineEntry, build_timeline
 
 
@@ -161,7 +162,7 @@ def _item(attempt, item, submissions, score, spreads) -> ItemReport:
         select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
     )
     starter = item.version.files.get("starter", {})
-    source = final.files if final else (draft.files if draft else {})
+    source = final.files if final else (draft.files if draft else None)
     return ItemReport(
         facts=item_facts(item),
         number=item.position + 1,
@@ -169,8 +170,8 @@ def _item(attempt, item, submissions, score, spreads) -> ItemReport:
         sections=tuple(item.version.kind_plugin.report_sections),
         final=_final(final) if final else None,
         files=tuple(
-            CodeFile(p, source.get(p, starter.get(p, "")), starter.get(p, ""))
-            for p in item.version.editable
+            CodeFile(p, text, starter.get(p, ""))
+            for p, text in candidate_files(item.version, source).items()
         ),
         runs=sum(1 for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.RUN),
         saves=draft.revision if draft else 0,

@@ -14,6 +14,7 @@ from assessor.kinds import Scoring
 from assessor.models import (
     AssessmentItem,
     Attempt,
+    ChallengeVersion,
     Draft,
     Submission,
     SubmissionKind,
@@ -51,6 +52,15 @@ def item_of(attempt: Attempt, item_id: int) -> AssessmentItem:
     if item is None or item.assessment_id != attempt.assessment_id:
         raise NotFound("No such challenge in this assessment.")
     return item
+
+
+def candidate_files(
+    version: ChallengeVersion, saved: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the files a candidate may change: the saved text of each, else the starter's."""
+    starter = version.files.get("starter", {})
+    saved = saved or {}
+    return {path: saved.get(path, starter.get(path, "")) for path in version.editable}
 
 
 def editable_files(item: AssessmentItem, files: Mapping[str, str]) -> dict[str, str]:
@@ -117,11 +127,7 @@ def create_final(attempt: Attempt, item: AssessmentItem) -> tuple[Submission, bo
     draft = db.session.scalar(
         select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
     )
-    starter = item.version.files.get("starter", {})
-    editable = item.version.editable
-    files = {path: starter.get(path, "") for path in editable}
-    if draft is not None:
-        files.update({p: t for p, t in draft.files.items() if p in editable})
+    files = candidate_files(item.version, draft.files if draft else None)
     manual = item.version.kind_plugin.scoring is Scoring.MANUAL
     submission = Submission(
         attempt_id=attempt.id,
