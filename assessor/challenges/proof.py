@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sandbox
+from assessor.challenges.scoring import ScoreCard, build_manifest, score_result
 from assessor.challenges.spec import SKILLS, ChallengeSpec
-from assessor.services.scoring import ScoreCard, build_manifest, score_result
 from assessor.wording import noun, plural
 
 HEADROOM = 0.5  # the reference may use at most half of the time limit

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import sandbox
-from assessor.services.scoring import ScoreCard
+from assessor.challenges.scoring import ScoreCard
 
 if TYPE_CHECKING:
     from assessor.challenges.proof import Progress, Report

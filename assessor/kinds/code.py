@@ -15,6 +15,7 @@ from assessor.challenges.proof import (
     reference_problem,
 )
 from assessor.challenges.runs import make_job
+from assessor.challenges.scoring import ScoreCard, score_result
 from assessor.challenges.spec import ChallengeSpec
 from assessor.kinds.base import (
     ChallengeKindPlugin,
@@ -26,7 +27,6 @@ from assessor.kinds.base import (
     TestSet,
 )
 from assessor.kinds.errors import ReferenceFailed
-from assessor.services.scoring import ScoreCard, score_result
 
 VISIBILITIES = ("public", "hidden")
 

@@ -6,7 +6,7 @@ import pytest
 
 from assessor.challenges import read_challenge
 from assessor.challenges.proof import judge
-from assessor.services.scoring import build_manifest
+from assessor.challenges.scoring import build_manifest
 from sandbox import Outcome, Result, RunStatus, TestOutcome
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "challenges"

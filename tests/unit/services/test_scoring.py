@@ -1,6 +1,7 @@
 import pytest
 
-from assessor.services.scoring import build_manifest, score_result, weighted_percent
+from assessor.challenges.scoring import build_manifest, score_result
+from assessor.services.scoring import weighted_percent
 from sandbox import Flag, Outcome, Result, RunStatus, TestOutcome
 
 MANIFEST = [
