@@ -27,6 +27,8 @@ import gevent
 from drafts import content
 from locust import HttpUser, events, task
 from locust.exception import StopUser
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text()) if "LOAD_PLAN" in os.environ else {}
 SEATS = itertools.count()
@@ -99,6 +101,11 @@ class Candidate(HttpUser):
         self.items = {item["id"]: item for item in PLAN["items"]}
         self.revisions = dict.fromkeys(self.items, 0)
         self.links: Links | None = None
+        # A browser sends a request again, once, when the kept-alive connection it reused turns
+        # out closed by the server (gunicorn closes idle ones after 2 s, a save comes every 3):
+        # requests does not, so the candidate does as the browser does.
+        resend = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=None)
+        self.client.mount("http://", HTTPAdapter(max_retries=resend))
 
     @task
     def take_assessment(self) -> None:
