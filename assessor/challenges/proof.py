@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sandbox
-from assessor.challenges.scoring import ScoreCard, build_manifest, score_result
+from assessor.challenges.scoring import VISIBILITIES, ScoreCard, build_manifest, score_result
 from assessor.challenges.spec import SKILLS, ChallengeSpec
 from assessor.wording import noun, plural
 
@@ -158,7 +158,7 @@ def judge(
             Check("reference passes", True, f"{len(manifest)} tests, {ref.max_score:g} points")
         )
     visibilities = {m["visibility"] for m in manifest}
-    missing_kinds = {"public", "hidden"} - visibilities
+    missing_kinds = set(VISIBILITIES) - visibilities
     checks.append(
         Check(
             "public and hidden tests",

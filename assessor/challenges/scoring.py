@@ -45,9 +45,14 @@ class ScoreCard:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
 
-def visibility_of(test_id: str) -> str:
-    """Return "public" or "hidden" from a test id's folder."""
-    return "public" if test_id.startswith("public/") else "hidden"
+# A test's folder under tests/ says who may see it: public/ runs for the candidate, hidden/ only
+# in grading and never leaves the server.
+VISIBILITIES = ("public", "hidden")
+
+
+def visibility_of(test_path: str) -> str:
+    """Return "public" or "hidden" from a test file's path or test id (public/..., hidden/...)."""
+    return "public" if test_path.startswith("public/") else "hidden"
 
 
 def build_manifest(result: Result, default_skill: str) -> list[dict[str, Any]]:
@@ -70,7 +75,7 @@ def score_result(
     manifest: Sequence[Mapping[str, Any]],
     result: Result,
     *,
-    visibilities: Iterable[str] = ("public", "hidden"),
+    visibilities: Iterable[str] = VISIBILITIES,
     flags: Iterable[Mapping[str, Any]] = (),
     trusted_paths: Collection[str] = (),
 ) -> ScoreCard:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import sandbox
-from assessor.challenges.scoring import ScoreCard
+from assessor.challenges.scoring import VISIBILITIES, ScoreCard
 
 if TYPE_CHECKING:
     from assessor.challenges.proof import Progress, Report
@@ -131,7 +131,7 @@ class ChallengeKindPlugin(abc.ABC):
         manifest: Sequence[Mapping[str, Any]],
         result: sandbox.Result,
         *,
-        visibilities: Sequence[str] = ("public", "hidden"),
+        visibilities: Sequence[str] = VISIBILITIES,
         trusted_paths: Sequence[str] | set[str] = (),
     ) -> ScoreCard:
         """Score a run against the trusted manifest; raise NotRunnable for manual kinds."""

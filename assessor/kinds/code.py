@@ -15,7 +15,7 @@ from assessor.challenges.proof import (
     reference_problem,
 )
 from assessor.challenges.runs import make_job
-from assessor.challenges.scoring import ScoreCard, score_result
+from assessor.challenges.scoring import VISIBILITIES, ScoreCard, score_result, visibility_of
 from assessor.challenges.spec import ChallengeSpec
 from assessor.kinds.base import (
     ChallengeKindPlugin,
@@ -27,8 +27,6 @@ from assessor.kinds.base import (
     TestSet,
 )
 from assessor.kinds.errors import ReferenceFailed
-
-VISIBILITIES = ("public", "hidden")
 
 
 class PythonModuleKind(ChallengeKindPlugin):
@@ -69,7 +67,7 @@ class PythonModuleKind(ChallengeKindPlugin):
     def test_files(self, material: Material, which: TestSet) -> dict[str, str]:
         """Return every test, or only the public ones (hidden tests never reach a candidate)."""
         if which == "public":
-            return {p: t for p, t in material.tests.items() if p.startswith("public/")}
+            return {p: t for p, t in material.tests.items() if visibility_of(p) == "public"}
         return dict(material.tests)
 
     def build_job(
