@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+import sandbox
+
 # The skill vocabulary; docs/authoring.md explains each word. Reports group scores by skill,
 # so a closed list keeps "sql", "SQL" and "databases" from becoming three bars.
 SKILLS: dict[str, str] = {
@@ -26,8 +28,16 @@ SKILLS: dict[str, str] = {
     "observability": "logging, metrics, tracing, alerting",
 }
 DIFFICULTIES = ("easy", "medium", "hard")
-# Platform defaults for one grading run; challenge.yaml may lower or raise them within bounds.
-DEFAULT_LIMITS = {"timeout_s": 30, "memory_mb": 256, "cpus": 1.0, "pids": 64, "output_kb": 256}
+# Platform defaults for one grading run, the sandbox's own; challenge.yaml may lower or raise
+# them within bounds.
+_SANDBOX_DEFAULTS = sandbox.Limits()
+DEFAULT_LIMITS = {
+    "timeout_s": int(_SANDBOX_DEFAULTS.wall_s),
+    "memory_mb": _SANDBOX_DEFAULTS.memory_mb,
+    "cpus": _SANDBOX_DEFAULTS.cpus,
+    "pids": _SANDBOX_DEFAULTS.pids,
+    "output_kb": _SANDBOX_DEFAULTS.output_kb,
+}
 LIMIT_BOUNDS = {
     "timeout_s": (1, 300),
     "memory_mb": (64, 2048),

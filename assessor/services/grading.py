@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 import sandbox
+from assessor.challenges.spec import DEFAULT_LIMITS
 from assessor.config import DEFAULT_LEASE_MARGIN_S
 from assessor.extensions import db
 from assessor.kinds import ChallengeKindPlugin, KindError, NotRunnable
@@ -84,7 +85,8 @@ def claim(
         return None
     submission, version = row
     limits = version.meta.get("limits", {})
-    lease_until = now + timedelta(seconds=float(limits.get("timeout_s", 30)) + lease_margin_s)
+    timeout_s = float(limits.get("timeout_s", DEFAULT_LIMITS["timeout_s"]))
+    lease_until = now + timedelta(seconds=timeout_s + lease_margin_s)
     tries = submission.tries + 1
     token = f"{owner or worker_id()}#{tries}"
     # The conditional UPDATE is the lock: of two workers racing for one row, one matches.
