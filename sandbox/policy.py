@@ -14,6 +14,10 @@ from .paths import path_problem
 # site/usercustomize run code at interpreter start-up.
 REFUSED_NAMES = {"conftest.py", "sitecustomize.py", "usercustomize.py", "__main__.py"}
 REFUSED_SUFFIXES = (".ini", ".toml", ".cfg", ".pth", ".pyc", ".pyo", ".so", ".pyd")
+# What one submission may weigh: a candidate's source, not data. The app refuses the same at
+# save time (assessor/services/attempts.py), through size_problems.
+MAX_FILE_KB = 256
+MAX_TOTAL_KB = 1024
 # Libraries of the sandbox image and the harness: a module of the same name would shadow them.
 IMAGE_MODULES = {
     "pytest",
@@ -51,9 +55,7 @@ def _is_editable(path: str, editable: Collection[str]) -> bool:
     )
 
 
-def file_problems(
-    path: str, text: object, editable: Collection[str], max_file_kb: int
-) -> list[str]:
+def file_problems(path: str, text: object, editable: Collection[str]) -> list[str]:
     """Return every rule one submitted file breaks."""
     problem = path_problem(path)
     if problem:
@@ -76,20 +78,34 @@ def file_problems(
         problems.append(f"{path!r}: looks like a test module; tests come from the challenge")
     if not isinstance(text, str):
         problems.append(f"{path!r}: must be text")
-    else:
-        if "\x00" in text:
-            problems.append(f"{path!r}: contains NUL bytes (only text files are accepted)")
+    elif "\x00" in text:
+        problems.append(f"{path!r}: contains NUL bytes (only text files are accepted)")
+    return problems
+
+
+def size_problems(
+    files: Mapping[str, object], max_file_kb: int = MAX_FILE_KB, max_total_kb: int = MAX_TOTAL_KB
+) -> list[str]:
+    """Return the files over the per-file limit, and the total when it is over its limit."""
+    problems, total = [], 0
+    for path in sorted(files, key=str):
+        text = files[path]
+        if not isinstance(text, str):
+            continue
         size = len(text.encode("utf-8", "surrogatepass"))
+        total += size
         if size > max_file_kb * 1024:
             problems.append(f"{path!r}: {size // 1024} KB is over the {max_file_kb} KB file limit")
+    if total > max_total_kb * 1024:
+        problems.append(f"the files total {total // 1024} KB, over the {max_total_kb} KB limit")
     return problems
 
 
 def check_submission(
     files: Mapping[str, str],
     editable: Collection[str],
-    max_file_kb: int = 256,
-    max_total_kb: int = 1024,
+    max_file_kb: int = MAX_FILE_KB,
+    max_total_kb: int = MAX_TOTAL_KB,
     max_files: int = 50,
 ) -> None:
     """Raise SubmissionRefused listing every problem, or return when the submission is acceptable.
@@ -99,18 +115,13 @@ def check_submission(
     problems: list[str] = []
     if len(files) > max_files:
         problems.append(f"{len(files)} files is over the limit of {max_files}")
-    total = 0
     seen: dict[str, str] = {}
     for path in sorted(files, key=str):
-        text = files[path]
-        problems.extend(file_problems(path, text, editable, max_file_kb))
-        if isinstance(text, str):
-            total += len(text.encode("utf-8", "surrogatepass"))
+        problems.extend(file_problems(path, files[path], editable))
         folded = str(path).lower()
         if folded in seen:
             problems.append(f"{path!r}: differs from {seen[folded]!r} only by letter case")
         seen[folded] = str(path)
-    if total > max_total_kb * 1024:
-        problems.append(f"the files total {total // 1024} KB, over the {max_total_kb} KB limit")
+    problems.extend(size_problems(files, max_file_kb, max_total_kb))
     if problems:
         raise SubmissionRefused(problems)

@@ -34,6 +34,7 @@ from assessor.services.submissions import (
     load_attempt,
     request_run,
 )
+from sandbox.policy import MAX_FILE_KB, MAX_TOTAL_KB, size_problems
 
 # What the platform records about a candidate; the landing page and docs/candidate.md say the same.
 RECORDED = (
@@ -43,8 +44,9 @@ RECORDED = (
     "The size of every paste into the editor (never what you pasted).",
     "When this page loses focus and when it gets it back (for example, switching windows).",
 )
-MAX_FILE_BYTES = 256 * 1024  # the sandbox refuses bigger files; refuse them at save time too
-MAX_DRAFT_BYTES = 1024 * 1024
+# The sandbox refuses bigger files and submissions: a save refuses them too, by the same rule.
+MAX_FILE_BYTES = MAX_FILE_KB * 1024
+MAX_DRAFT_BYTES = MAX_TOTAL_KB * 1024
 
 
 class InvitationExpired(DomainError):
@@ -380,25 +382,15 @@ def _check_files(paths: list[str], files: Mapping[str, str]) -> None:
     if not isinstance(files, Mapping) or not files:
         raise DraftRejected(["a save carries at least one file"])
     editable = set(paths)
-    problems, total = [], 0
+    problems, texts = [], {}
     for path, text in files.items():
         if path not in editable:
             problems.append(f"{str(path)[:200]!r} is not a file you can edit in this challenge")
-            continue
-        if not isinstance(text, str) or "\x00" in text:
+        elif not isinstance(text, str) or "\x00" in text:
             problems.append(f"{path!r} must be text")
-            continue
-        size = len(text.encode("utf-8", "surrogatepass"))
-        total += size
-        if size > MAX_FILE_BYTES:
-            problems.append(
-                f"{path!r} is {size // 1024} KB, over the {MAX_FILE_BYTES // 1024} KB"
-                " limit per file"
-            )
-    if total > MAX_DRAFT_BYTES:
-        problems.append(
-            f"the files total {total // 1024} KB, over the {MAX_DRAFT_BYTES // 1024} KB limit"
-        )
+        else:
+            texts[path] = text
+    problems += size_problems(texts)
     if problems:
         raise DraftRejected(problems)
 

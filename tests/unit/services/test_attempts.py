@@ -240,7 +240,7 @@ def test_a_stale_first_save_is_refused_too(started):
         ({"../adder.py": "x"}, "not a file you can edit"),
         ({"adder.py": 42}, "must be text"),
         ({"adder.py": "nul\x00byte"}, "must be text"),
-        ({"adder.py": "x" * (300 * 1024)}, "limit per file"),
+        ({"adder.py": "x" * (300 * 1024)}, "over the 256 KB file limit"),
         ({}, "at least one file"),
         (["adder.py"], "at least one file"),
     ],
