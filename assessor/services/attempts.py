@@ -24,7 +24,7 @@ from assessor.models import (
 )
 from assessor.models.types import UTCDateTime
 from assessor.services import Conflict, DomainError, NotFound
-from assessor.services.deadlines import deadline_for, ensure_open
+from assessor.services.deadlines import deadline_for, ensure_open, lapsed
 from assessor.services.finalization import finalize_if_due
 from assessor.services.signals import attempt_started
 from assessor.services.submissions import (
@@ -135,11 +135,16 @@ def settle(attempt_id: int) -> Attempt:
     """Bring the attempt's status up to date with the clock, then return it."""
     finalize_if_due(attempt_id)
     attempt = load_attempt(attempt_id)
-    if attempt.status is AttemptStatus.INVITED and utcnow() > attempt.expires_at:
+    _mark_if_expired(attempt)
+    return attempt
+
+
+def _mark_if_expired(attempt: Attempt, now: datetime | None = None) -> None:
+    """Record that an invitation past its expiry has expired: its status and its event."""
+    if attempt.status is AttemptStatus.INVITED and lapsed(attempt, now):
         attempt.status = AttemptStatus.EXPIRED
         db.session.add(AttemptEvent(attempt_id=attempt.id, kind="invitation_expired"))
         db.session.commit()
-    return attempt
 
 
 def landing(attempt_id: int) -> Landing:
@@ -166,10 +171,7 @@ def start(attempt_id: int) -> Attempt:
     if attempt.status is AttemptStatus.STARTED:
         db.session.rollback()
         return attempt
-    if attempt.status is AttemptStatus.INVITED and now > attempt.expires_at:
-        attempt.status = AttemptStatus.EXPIRED
-        db.session.add(AttemptEvent(attempt_id=attempt.id, kind="invitation_expired"))
-        db.session.commit()
+    _mark_if_expired(attempt, now)
     if attempt.status is AttemptStatus.EXPIRED:
         raise InvitationExpired(
             "This invitation has expired. Ask the person who invited you for a new link."

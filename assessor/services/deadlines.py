@@ -37,6 +37,13 @@ def ensure_open(attempt: Attempt, now: datetime | None = None) -> None:
     raise AttemptClosed("Time is up: the deadline has passed and your work was submitted.")
 
 
+def lapsed(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Tell whether the invitation can no longer start (expired, marked or not yet marked)."""
+    if attempt.status is AttemptStatus.EXPIRED:
+        return True
+    return attempt.status is AttemptStatus.INVITED and (now or utcnow()) > attempt.expires_at
+
+
 def deadline_for(attempt: Attempt, started_at: datetime) -> datetime:
     """Return start + duration + the candidate's extra minutes."""
     minutes = attempt.assessment.duration_minutes + attempt.extra_minutes

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from assessor.extensions import db
 from assessor.models import Attempt, AttemptStatus, MessageStatus, OutboxMessage, utcnow
 from assessor.services import Conflict, DomainError, audit, mail
-from assessor.services.deadlines import is_past_deadline
+from assessor.services.deadlines import is_past_deadline, lapsed
 from assessor.services.finalization import finalize_if_due
 from assessor.services.invitation_mail import minutes, send_invitation, when
 from assessor.services.invitations import (
@@ -52,13 +52,6 @@ class Extension:
     valid_days: int | None = None
     extra_minutes: int | None = None
     add_minutes: int | None = None
-
-
-def lapsed(attempt: Attempt, now: datetime | None = None) -> bool:
-    """Tell whether the invitation can no longer start (expired, marked or not yet marked)."""
-    if attempt.status is AttemptStatus.EXPIRED:
-        return True
-    return attempt.status is AttemptStatus.INVITED and (now or utcnow()) > attempt.expires_at
 
 
 def allowed(attempt: Attempt, now: datetime | None = None) -> frozenset[str]:

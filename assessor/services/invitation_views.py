@@ -11,7 +11,8 @@ from assessor.extensions import db
 from assessor.models import Assessment, Attempt, AttemptStatus, OutboxMessage, User, utcnow
 from assessor.services import mail
 from assessor.services.audience import candidate_label
-from assessor.services.invitation_actions import allowed, lapsed
+from assessor.services.deadlines import lapsed
+from assessor.services.invitation_actions import allowed
 from assessor.services.invitations import default_days
 from assessor.services.labels import STATUSES
 
