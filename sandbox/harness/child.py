@@ -25,6 +25,10 @@ def pytest_args(workdir: Path, select: list[str]) -> list[str]:
         # No cache: nothing persists across runs, and "last failed" cannot reorder the suite.
         "-p",
         "no:cacheprovider",
+        # Its teardown runs gc.collect() five times after the last test: a quarter of a small
+        # suite's run (docs/performance.md). Unraisable exceptions still print to stderr.
+        "-p",
+        "no:unraisableexception",
         # public/test_x.py and hidden/test_x.py may share a basename; nothing is put on sys.path.
         "--import-mode=importlib",
         # One module that fails to import must not hide the results of the others.
