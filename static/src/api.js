@@ -13,8 +13,18 @@ export class ApiError extends Error {
   }
 }
 
-/** The request never reached the application: no network, or a proxy in between failed. */
-export class OfflineError extends Error {}
+/**
+ * The request was not served: no network, a proxy in between failed, or the server said it
+ * cannot serve it right now (a full disk, its database away). Send it again later:
+ * `retryAfterMs` is the server's Retry-After, when it gave one.
+ */
+export class OfflineError extends Error {
+  constructor(message, { retryAfterMs = 0, fromServer = false } = {}) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+    this.fromServer = fromServer; // the message is the server's own, worth showing as it is
+  }
+}
 
 export async function api(url, { method = "GET", body, keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
@@ -40,9 +50,15 @@ export async function api(url, { method = "GET", body, keepalive = false } = {})
     data = null;
   }
   if (response.ok) return data;
-  // A gateway error means the app itself was not reached: treat it like being offline.
+  // A gateway error, or the app saying it cannot serve this now: like being offline, with the
+  // server's own words when it has some ("the server's disk is full ...").
   if ([502, 503, 504].includes(response.status) && !(data && data.code)) {
-    throw new OfflineError("The server cannot be reached right now.");
+    const seconds = Number(response.headers.get("Retry-After"));
+    const said = data && typeof data.error === "string" ? data.error : "";
+    throw new OfflineError(said || "The server cannot be reached right now.", {
+      retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0,
+      fromServer: Boolean(said),
+    });
   }
   if (response.status === 400 && data && /CSRF/.test(data.error || "")) {
     // The browser session that issued the page's token is gone (cookies cleared, server reset).

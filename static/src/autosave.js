@@ -21,6 +21,7 @@ export class Saver {
     this.savedSeq = 0; // the edit the server last confirmed
     this.state = "saved"; // saved | dirty | saving | offline | conflict | rejected | closed
     this.message = "";
+    this.serverSaid = ""; // why the server could not take the last save, in its words
     this.inflight = null;
     this.retryAt = 0;
     this.backoff = 2000;
@@ -91,9 +92,12 @@ export class Saver {
   }
 
   fail(error) {
-    if (error instanceof OfflineError || (error instanceof ApiError && error.status === 429)) {
-      this.retryAt = Date.now() + this.backoff;
-      this.set("offline", error.message, Math.round(this.backoff / 1000));
+    // Not the save's fault (offline, throttled, a server error): keep it, and send it again.
+    if (error instanceof OfflineError || (error instanceof ApiError && (error.status === 429 || error.status >= 500))) {
+      const wait = Math.max(this.backoff, error.retryAfterMs || 0);
+      this.retryAt = Date.now() + wait;
+      this.serverSaid = error instanceof OfflineError && error.fromServer ? error.message : "";
+      this.set("offline", error.message, Math.round(wait / 1000));
       this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     } else if (error instanceof ApiError && error.code === "DraftConflict") {
       this.serverRevision = error.body.current_revision;

@@ -328,8 +328,11 @@ class Workspace {
     const state = PRIORITY.find((s) => savers.some((v) => v.state === s)) || "saved";
     let text = SAVE_TEXT[state];
     if (state === "offline") {
-      const wait = Math.max(...savers.filter((v) => v.state === "offline").map((v) => v.retryIn));
-      text += `; retrying in ${wait} s.`;
+      const waiting = savers.filter((v) => v.state === "offline");
+      const wait = Math.max(...waiting.map((v) => v.retryIn));
+      // The server's own reason (its disk is full, its database is away) says more than "offline".
+      const said = waiting.map((v) => v.serverSaid).find(Boolean);
+      text = said ? `${said} Retrying in ${wait} s.` : `${text}; retrying in ${wait} s.`;
     }
     if (this.ended) text = "Editing has ended";
     this.el.saveState.textContent = text;

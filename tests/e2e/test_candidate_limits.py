@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -177,3 +178,42 @@ def test_offline_work_is_kept_and_saved_when_the_connection_returns(platform, ne
         files = session.scalar(select(Draft.files).where(Draft.attempt_id == invitation.attempt_id))
     assert "written while offline" in files["adder.py"]
     assert "typed, then the tab was closed" in files["adder.py"]
+
+
+def test_a_server_that_cannot_store_a_save_is_retried_and_its_reason_shown(
+    platform, new_page, shots
+):
+    """A 503 from the app (full disk, database away) keeps the work and says why, then saves."""
+    invitation = platform.invite()
+    page = new_page()
+    start(page, invitation)
+    reason = "The server's disk is full, so this was not saved. Your work is still in your browser."
+
+    def full(route):
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "7", "Content-Type": "application/json"},
+            body=json.dumps({"error": reason, "status": 503}),
+        )
+
+    page.route("**/draft", full)
+    editor(page).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# written while the disk was full")
+    # The server's reason, and a retry no sooner than its Retry-After.
+    expect(page.locator("#save-state")).to_contain_text("disk is full")
+    expect(page.locator("#save-state")).to_contain_text(re.compile(r"Retrying in ([7-9]|\d\d) s"))
+    shots(page, "server-full")
+
+    # A server error that is not an outage is retried too, never left as "rejected".
+    page.unroute("**/draft")
+    page.route("**/draft", lambda route: route.fulfill(status=500, body="Internal Server Error"))
+    page.get_by_role("button", name="Retry now").click()
+    expect(page.locator("#save-state")).to_contain_text("retrying in")
+
+    page.unroute("**/draft")
+    page.get_by_role("button", name="Retry now").click()
+    expect(page.locator("#save-state")).to_have_text("All changes saved")
+    with platform.db() as session:
+        files = session.scalar(select(Draft.files).where(Draft.attempt_id == invitation.attempt_id))
+    assert "written while the disk was full" in files["adder.py"]
