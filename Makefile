@@ -72,7 +72,7 @@ migrations-check: install ## Upgrade an empty database, then check the models ma
 test: install services assets image ## Run lint and every test: SQLite, then PostgreSQL (real Docker, Redis, browser)
 	$(MAKE) lint
 	ASSESSOR_REQUIRE_SERVICES=1 $(VENV)/bin/pytest
-	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser" tests/unit --ignore=tests/unit/sandbox
+	ASSESSOR_REQUIRE_SERVICES=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -m "not docker and not browser and not matrix" tests/unit --ignore=tests/unit/sandbox
 
 USERS ?= 50
 DURATION ?= 600

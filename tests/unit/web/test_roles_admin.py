@@ -4,6 +4,8 @@ import pytest
 
 from .roles import case_id, cases, check, role_only
 
+pytestmark = pytest.mark.matrix
+
 ADMIN = {"admin"}
 
 ROUTES = [

@@ -11,6 +11,8 @@ import pytest
 from . import roles
 from .roles import assessment_reader, assessment_writer, case_id, cases, check, role_only
 
+pytestmark = pytest.mark.matrix
+
 INTERVIEWERS = roles.INTERVIEWERS
 COMPOSED = {
     "title": "Round two",

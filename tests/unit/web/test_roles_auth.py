@@ -6,6 +6,8 @@ import pytest
 
 from .roles import HIDDEN, LOGIN, OK, ROLES, STAFF_ROLES, Route, case_id, cases, check, everyone
 
+pytestmark = pytest.mark.matrix
+
 WRONG = {"email": "nobody@example.test", "password": "not the password"}
 
 ROUTES = [

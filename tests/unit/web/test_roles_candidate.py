@@ -10,6 +10,8 @@ import pytest
 
 from .roles import OK, candidate_page, case_id, cases, check, everyone
 
+pytestmark = pytest.mark.matrix
+
 SAVE = {"files": {"solution.py": "def f():\n    return 2\n"}, "revision": 0}
 
 ROUTES = [

@@ -9,6 +9,8 @@ from assessor.services import library_sync
 from . import roles
 from .roles import case_id, cases, check, role_only, staff
 
+pytestmark = pytest.mark.matrix
+
 AUTHORS = {"author", "admin"}
 
 ROUTES = [

@@ -19,6 +19,8 @@ from assessor.web.candidate import candidate_route
 
 from .roles import assessment_reader, case_id, cases, check, staff
 
+pytestmark = pytest.mark.matrix
+
 ROUTES = [
     staff("GET", "/"),
     assessment_reader("GET", "/assessments/{assessment}"),

@@ -10,6 +10,8 @@ import pytest
 
 from .roles import assessment_reader, assessment_writer, case_id, cases, check
 
+pytestmark = pytest.mark.matrix
+
 ONE = {"one-name": "Nia New", "one-email": "nia@example.test"}
 ONE |= {"one-valid_days": "7", "one-extra_minutes": "0", "one-send_email": "y"}
 

@@ -9,6 +9,8 @@ import pytest
 
 from .roles import assessment_reader, case_id, cases, check
 
+pytestmark = pytest.mark.matrix
+
 ROUTES = [
     assessment_reader("GET", "/attempts/{attempt}/review"),
     assessment_reader("POST", "/attempts/{attempt}/review", {"notes": "Solid.", "save": "1"}),
