@@ -14,6 +14,7 @@ from sqlalchemy import select
 import sandbox
 from assessor import jobs
 from assessor.challenges import ChallengeFormatError, read_challenge
+from assessor.challenges.scoring import VISIBILITIES
 from assessor.challenges.validate import Report, validate
 from assessor.extensions import db
 from assessor.kinds import KindError, Material, get_kind
@@ -203,7 +204,7 @@ def grade_command(
     card = kind.score(
         manifest,
         result,
-        visibilities=("public",) if public_only else ("public", "hidden"),
+        visibilities=("public",) if public_only else VISIBILITIES,
         trusted_paths=set(spec.starter) - set(files),
     )
     if as_json:
