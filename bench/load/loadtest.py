@@ -24,6 +24,7 @@ time to grade the final submissions, errors and lost saves; exits 1 on any error
 from __future__ import annotations
 
 import argparse
+import ctypes
 import http.client
 import json
 import os
@@ -35,8 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -62,6 +61,7 @@ from assessor.models import (  # noqa: E402
     SubmissionStatus,
 )
 from assessor.services import assessments, attempts, catalog, invitations, users  # noqa: E402
+from tests.integration.platform import fresh_postgres_database  # noqa: E402
 
 SAMPLE_EVERY_S = 5
 
@@ -70,22 +70,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def private_database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty PostgreSQL database for this run; return its URL and its dropper."""
-    admin_url = sa.engine.make_url(admin_url)
-    name = f"assessor_load_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def empty_redis(url: str) -> None:
@@ -145,6 +129,14 @@ def seed(app, slugs: list[str], count: int, duration_s: float) -> dict:
     return {"items": items, "candidates": candidates}
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a child: be sent SIGTERM when this run dies, even by SIGKILL (no stack left behind)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Processes:
     """The platform's processes: started here, logged to the run's folder, stopped at exit."""
 
@@ -160,6 +152,7 @@ class Processes:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         proc.log, proc.name = log, name
         self.procs.append(proc)
@@ -399,7 +392,7 @@ def run(args) -> dict:
     """Set everything up, drive the load, check the database; return the summary."""
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assessor-load-")))
-        url, drop = private_database(args.database_url)
+        url, drop = fresh_postgres_database(args.database_url, prefix="assessor_load")
         stack.callback(drop)
         redis_url = args.redis_url
         empty_redis(redis_url)
@@ -511,6 +504,8 @@ def run(args) -> dict:
 
 
 def main() -> None:
+    # `timeout` and service managers stop a run with SIGTERM: unwind, so it drops what it made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50, help="simulated candidates")
     parser.add_argument("--duration", type=float, default=600, help="seconds each one works")

@@ -161,10 +161,12 @@ class Platform:
             db.engine.dispose()
 
 
-def fresh_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+def fresh_postgres_database(
+    admin_url: str, prefix: str = "assessor_it"
+) -> tuple[str, Callable[[], None]]:
     """Create an empty PostgreSQL database; return its URL and a function that drops it."""
     admin_url = sa.engine.make_url(admin_url)
-    name = f"assessor_it_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
