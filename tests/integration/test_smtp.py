@@ -106,7 +106,9 @@ class TestWithAServer:
         assert f'href="{link}"' in html
         assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in html and "<b>Lovelace" not in html
         assert "50 minutes" in text and "works until" in text
-        landing = app.test_client().get(link.removeprefix("http://assessor.test"))
+        landing = app.test_client().get(
+            link.removeprefix("http://assessor.test"), follow_redirects=True
+        )
         assert landing.status_code == 200 and assessment.title in landing.get_data(as_text=True)
         stored = db.session.scalar(select(OutboxMessage))
         assert stored.status is MessageStatus.SENT and stored.sent_at is not None
@@ -178,7 +180,9 @@ class TestWithTheServerDown:
         stored = db.session.scalar(select(OutboxMessage))
         assert stored.status is MessageStatus.FAILED and stored.attempt_id == attempt.id
         assert stored.error.startswith("ConnectionRefusedError")
-        landing = app.test_client().get(link.removeprefix("http://assessor.test"))
+        landing = app.test_client().get(
+            link.removeprefix("http://assessor.test"), follow_redirects=True
+        )
         assert landing.status_code == 200
         detail = owner_client.get(f"/invitations/{attempt.id}").get_data(as_text=True)
         assert "email failed" in detail and "ConnectionRefusedError" in detail
