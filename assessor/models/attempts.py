@@ -72,6 +72,8 @@ class Draft(db.Model):
     files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     revision: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the candidate picked, for a kind that offers a choice; None until then.
+    language: Mapped[str | None] = mapped_column(String(20))
 
     attempt: Mapped[Attempt] = relationship(back_populates="drafts")
     item: Mapped[AssessmentItem] = relationship()
