@@ -23,7 +23,18 @@ from .errors import (
     SubmissionRefused,
 )
 from .fake_backend import FakeBackend
-from .model import DEFAULT_IMAGE, Flag, Job, Limits, Outcome, Result, RunStatus, TestOutcome
+from .model import (
+    DEFAULT_IMAGE,
+    Datastore,
+    Flag,
+    Job,
+    Limits,
+    Outcome,
+    Result,
+    RunStatus,
+    Service,
+    TestOutcome,
+)
 from .policy import check_submission
 from .scan import scan_files
 
@@ -32,6 +43,7 @@ __all__ = [
     "Backend",
     "BackendNotFound",
     "Check",
+    "Datastore",
     "DockerBackend",
     "EngineUnavailable",
     "FakeBackend",
@@ -47,6 +59,7 @@ __all__ = [
     "Result",
     "RunStatus",
     "SandboxError",
+    "Service",
     "SubmissionRefused",
     "TestOutcome",
     "backend_names",

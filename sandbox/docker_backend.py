@@ -19,6 +19,7 @@ from .image.recipe import LABEL_HARNESS, default_image, harness_version
 from .model import DEFAULT_IMAGE, Job, Limits, Result
 from .orphans import run_labels, sweep_orphans
 from .pool import PoolKey, WarmPool
+from .stores import STORE_READY_S, language_image, store_image, verify_variant
 from .verdict import build_result
 from .wire import new_nonce
 
@@ -144,9 +145,14 @@ class DockerBackend(Backend):
     def _run(self, job: Job, image: str, image_id: str) -> Result:
         nonce = new_nonce()
         key = PoolKey.of(image, job.limits)
-        pair = self.pool.take(key, image_id) if self.pool is not None else None
+        # Service runs start cold for now: their candidate's image is the language's, and
+        # their datastores are seeded per job; the pool keeps serving module runs unchanged.
+        pooled = self.pool is not None and job.service is None
+        pair = self.pool.take(key, image_id) if pooled else None
         if pair is not None:
             self.pooled_runs += 1
+        elif job.service is not None:
+            pair = self._service_pair(job, image)
         else:
             budget = job.limits.wall_s + STARTUP_GRACE_S
             labels = run_labels(time.time() + budget + LINGER_S)
@@ -156,6 +162,22 @@ class DockerBackend(Backend):
         finally:
             self._dispose(pair)
         return build_result(job, nonce, seen)
+
+    def _service_pair(self, job: Job, image: str) -> Pair:
+        """Start the containers of a service run: the language's, the stores', the tester's."""
+        service = job.service
+        mine = language_image(service.language)
+        if mine in (DEFAULT_IMAGE, default_image()):
+            mine = image  # python: the backend's own image, verified already
+        else:
+            verify_variant(self.client.api, mine)
+        for store in service.datastores:
+            verify_variant(self.client.api, store_image(store.kind))
+        budget = STORE_READY_S + service.startup_s + job.limits.wall_s + STARTUP_GRACE_S
+        labels = run_labels(time.time() + budget + LINGER_S)
+        return Pair(
+            self.client.api, image, job.limits, labels, service=service, candidate_image=mine
+        )
 
     def _start_pooled(self, key: PoolKey) -> Pair:
         """Start a pair for the pool; it may wait, then serve a job of any allowed wall time."""

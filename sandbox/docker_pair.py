@@ -5,6 +5,9 @@ interface but loopback); the tester's container joins it, so the two share that 
 nothing else. A pair may be started ahead of its job (a warm pool): both harnesses then wait on
 stdin with their interpreters and pytest loaded. Either way a pair serves exactly one job, is
 killed by the host at the deadline, and is removed afterwards.
+
+A service run adds a container per datastore, joined to the same namespace, seeded and ready
+before the candidate's service starts; its candidate's container runs the language's image.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ import threading
 import time
 
 from .cgroup import oom_kills
-from .container import create_kwargs
-from .errors import EngineUnavailable
-from .model import Job, Limits
+from .container import create_kwargs, store_kwargs
+from .errors import EngineUnavailable, InfrastructureError
+from .model import Job, Limits, Service
 from .output import OutputCollector
+from .stores import STORE_READY_S, StoreLog, await_ready, store_image
 from .verdict import CandidateObservation, Observation
 from .wire import agent_request, new_agent_name, request_line
 
@@ -55,6 +59,7 @@ class Box:
         self.id = api.create_container(**kwargs)["Id"]
         self.collector = collector
         self.sock = self.raw = self.reader = None
+        self.oom_seen = 0  # OOM kills read while it ran: its cgroup goes when it ends
 
     def attach(self) -> None:
         """Attach to stdin/stdout/stderr before start, so not a byte of output is missed."""
@@ -78,6 +83,20 @@ class Box:
             self.raw.sendall(line)
         except OSError as exc:  # nothing of the candidate has run yet: the run may be retried
             raise EngineUnavailable(f"could not send the job to the container: {exc}") from exc
+
+    def feed(self, data: bytes, timeout_s: float) -> None:
+        """Write `data` to stdin, then close stdin (a datastore's seed): EOF ends the input."""
+        try:
+            self.raw.settimeout(timeout_s)
+            self.raw.sendall(data)
+            self.raw.shutdown(socket.SHUT_WR)
+            self.raw.settimeout(None)
+        except OSError as exc:
+            raise InfrastructureError(f"could not send the seed to a datastore: {exc}") from exc
+
+    def watch_oom(self) -> None:
+        """Note the OOM kills so far (a service's container may end, its cgroup with it)."""
+        self.oom_seen = max(self.oom_seen, oom_kills(self.id) or 0)
 
     def running(self) -> bool:
         """Tell whether the container still runs (an engine restart kills a waiting one)."""
@@ -106,7 +125,7 @@ class Box:
 
     def inspect(self) -> tuple[dict, list[str]]:
         """Return the engine's state and the OOM evidence, while the container still exists."""
-        kills = oom_kills(self.id)
+        kills = max(oom_kills(self.id) or 0, self.oom_seen)
         state = self.api.inspect_container(self.id).get("State") or {}
         evidence = [f"memory cgroup oom_kill={kills}"] if kills else []
         if state.get("OOMKilled"):
@@ -138,12 +157,30 @@ class Box:
 class Pair:
     """The two containers of one run: created, attached and started, then given one job."""
 
-    def __init__(self, api, image: str, limits: Limits, labels: dict[str, str]) -> None:
+    def __init__(
+        self,
+        api,
+        image: str,
+        limits: Limits,
+        labels: dict[str, str],
+        *,
+        service: Service | None = None,
+        candidate_image: str | None = None,
+    ) -> None:
         self.boxes: list[Box] = []
+        self.stores: list[tuple[str, str, Box]] = []  # kind, seed, container
         self.created = time.monotonic()
         try:
-            self.candidate = Box(api, create_kwargs(image, limits, labels), OutputCollector())
+            mine = create_kwargs(candidate_image or image, limits, labels, service=bool(service))
+            self.candidate = Box(api, mine, OutputCollector())
             self.boxes.append(self.candidate)
+            for store in service.datastores if service else ():
+                spec = store_kwargs(
+                    store_image(store.kind), store.kind, labels, join=self.candidate.id
+                )
+                box = Box(api, spec, StoreLog())
+                self.boxes.append(box)
+                self.stores.append((store.kind, store.seed, box))
             join = create_kwargs(image, limits, labels, join=self.candidate.id)
             self.tester = Box(api, join, OutputCollector())
             self.boxes.append(self.tester)
@@ -165,35 +202,65 @@ class Pair:
         agent = new_agent_name()
         self.candidate.collector.arm(limits.output_kb, None)
         self.tester.collector.arm(limits.output_kb, nonce)
+        # Seeded and ready before the service starts: it may connect at once.
+        for _, seed, box in self.stores:
+            box.feed(seed.encode(), STORE_READY_S)
+        for kind, _, box in self.stores:
+            await_ready(kind, box.collector)
         self.candidate.send(agent_request(job, agent=agent, linger_s=LINGER_S))
         self.tester.send(
             request_line(job, nonce, agent=agent, reap="namespace", linger_s=LINGER_S, cgroup=True)
         )
         started = time.monotonic()
-        deadline_hit = _wait(self.tester, self.candidate, started + limits.wall_s + STARTUP_GRACE_S)
+        budget = limits.wall_s + STARTUP_GRACE_S + (job.service.startup_s if job.service else 0)
+        deadline_hit = _wait(self.tester, self.candidate, started + budget, bool(job.service))
         duration = time.monotonic() - started
         return _observe(self.tester, self.candidate, duration, deadline_hit)
 
     def close(self) -> None:
-        """Remove both containers (the tester first: it holds the candidate's namespace)."""
+        """Remove every container: the tester and the stores first, the namespace's holder last."""
         for box in reversed(self.boxes):
             box.close()
 
 
-def _wait(tester: Box, candidate: Box, deadline: float) -> bool:
+def _wait(tester: Box, candidate: Box, deadline: float, service: bool = False) -> bool:
     """Wait for the tester's record (or end, or cap); return whether the deadline hit first.
 
     A candidate over its output cap is killed at once: the tests then see its process gone and
-    finish quickly, instead of waiting on a writer nobody reads.
+    finish quickly, instead of waiting on a writer nobody reads. When a service's container
+    ends (its build failed, or the service exited), the tester hears it from the host and stops
+    waiting for the service to answer; the host reports the engine's exit code, a fact, never
+    anything the candidate wrote.
     """
-    killed = False
+    killed = told = False
     while not tester.collector.done.wait(timeout=min(0.05, max(deadline - time.monotonic(), 0))):
         if candidate.collector.exceeded and not killed:
             candidate.kill()
             killed = True
+        if service and not told:
+            candidate.watch_oom()
+            if candidate.collector.eof:
+                told = True
+                _tell_gone(tester, candidate)
         if time.monotonic() >= deadline:
             return True
     return False
+
+
+def _tell_gone(tester: Box, candidate: Box) -> None:
+    """Tell the tester the candidate's container ended, with the engine's exit code."""
+    import docker
+
+    code = "?"
+    with contextlib.suppress(docker.errors.APIError):
+        for _ in range(20):  # the stream ends a moment before the engine records the exit
+            state = candidate.api.inspect_container(candidate.id).get("State") or {}
+            if not state.get("Running", False):
+                code = str(state.get("ExitCode"))
+                break
+            time.sleep(0.05)
+    with contextlib.suppress(OSError):
+        tester.raw.sendall(f"candidate-exited {code}\n".encode())
 
 
 def _observe(tester: Box, candidate: Box, duration: float, deadline_hit: bool) -> Observation:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import InvalidJob
 from .paths import path_problem
+from .service import Datastore, Service  # noqa: F401 - Datastore re-exported beside Service
 
 DEFAULT_IMAGE = "assessor-sandbox:latest"
 MESSAGE_LIMIT = 4096
@@ -25,6 +26,9 @@ def cap_text(text: str, limit: int, *, keep: str = "head") -> str:
     room = max(limit - len(note), 0)
     if keep == "tail":
         return note.lstrip("\n") + text[len(text) - room :]
+    if keep == "both":  # e.g. a service's build output (head) and its last log lines (tail)
+        head = room // 2
+        return text[:head] + note + text[len(text) - (room - head) :]
     return text[:room] + note.rstrip("\n")
 
 
@@ -46,6 +50,8 @@ class RunStatus(enum.StrEnum):
     OUTPUT_EXCEEDED = "output_exceeded"
     CRASHED = "crashed"
     INFRASTRUCTURE_ERROR = "infrastructure_error"
+    # The candidate's service never answered: its build failed, it exited, or never listened.
+    SERVICE_FAILED = "service_failed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +131,9 @@ class Job:
     expected: tuple[str, ...] = ()
     limits: Limits = dataclasses.field(default_factory=Limits)
     image: str = DEFAULT_IMAGE
+    # Set for a service challenge: `files` are any text files of the service's language, run by
+    # its `build` and `start` commands; the tests reach the service over the run's loopback.
+    service: Service | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -137,6 +146,8 @@ class Job:
             set_(self, name, tuple(value))
         if not isinstance(self.limits, Limits):
             raise InvalidJob("limits must be a sandbox.Limits")
+        if self.service is not None and not isinstance(self.service, Service):
+            raise InvalidJob("service must be a sandbox.Service or None")
         if not any(p.rsplit("/", 1)[-1].endswith(".py") for p in self.tests):
             raise InvalidJob("tests hold no Python file")
         for selector in self.select:

@@ -1,10 +1,11 @@
 """Turn what a backend observed of a run into a Result: classify, merge expectations, flag.
 
 Classification order is fixed: 1 the deadline, 2 an OOM kill (of either container), 3 the
-output cap (of either), 4 the framed record, 5 the candidate's process ending before the tests
-did. The exit code alone never decides anything, and a run without a genuine record crashed.
-Results come only from the tester's record; the candidate's container contributes its output
-and the evidence of its own failures.
+output cap (of either), 4 the framed record (a service that never answered is the candidate's
+failure), 5 the candidate's process ending before the tests did. The exit code alone never
+decides anything, and a run without a genuine record crashed. Results come only from the
+tester's record; the candidate's container contributes its output and the evidence of its own
+failures.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ def _tail(data: bytes) -> str:
     return cap_text(data.decode("utf-8", "replace"), TAIL_LIMIT, keep="tail")
 
 
+def _candidate_tail(job: Job, theirs: CandidateObservation | None) -> str:
+    if theirs is None:
+        return ""
+    if job.service is None:
+        return _tail(theirs.output)
+    # A service's log starts with its build output and ends with its last words: keep both.
+    return cap_text(theirs.output.decode("utf-8", "replace"), TAIL_LIMIT, keep="both")
+
+
 def _status(
     job: Job, seen: Observation, payload: dict | None, output: int
 ) -> tuple[RunStatus, str]:
@@ -97,6 +107,9 @@ def _status(
         )
     if "harness_error" in payload:
         return RunStatus.CRASHED, f"crashed: the harness failed: {payload['harness_error']}"
+    service = payload.get("service") or {}
+    if job.service is not None and not service.get("ready"):
+        return RunStatus.SERVICE_FAILED, _service_failure(job, service, theirs)
     candidate = payload.get("candidate") or {}
     if candidate and not candidate.get("connected"):
         # The agent listens before any of the candidate's code runs (modules are imported
@@ -118,6 +131,24 @@ def _status(
         why = PYTEST_EXITS.get(code, "ended abnormally")
         return RunStatus.CRASHED, f"crashed: pytest {why} (exit code {code}); see stdout"
     return RunStatus.COMPLETED, "completed"
+
+
+def _service_failure(job: Job, state: dict, theirs: CandidateObservation) -> str:
+    """Say why the service never answered, from what the engine and the tester saw."""
+    spec = job.service
+    log = theirs.output.decode("utf-8", "replace")
+    if "== build exited with" in log and "== start:" not in log:
+        why = "the build failed"
+    elif theirs.exit_code is not None:
+        why = f"it exited with code {theirs.exit_code}"
+    else:
+        why = str(state.get("reason") or "it never answered")
+    if theirs.exit_code is not None and why == "the build failed":
+        why += f" with exit code {theirs.exit_code}"
+    return (
+        f"service failed: the service did not answer GET {spec.ready} on port {spec.port} "
+        f"within {spec.startup_s:g} s ({why}); see the candidate's output"
+    )
 
 
 def _outcomes(payload: dict | None) -> list[TestOutcome]:
@@ -193,5 +224,5 @@ def build_result(job: Job, nonce: str, seen: Observation) -> Result:
         unexpected=unexpected,
         flags=tuple(flags),
         detail=_summary(status, detail, tests),
-        candidate_tail=_tail(theirs.output) if (theirs := seen.candidate) else "",
+        candidate_tail=_candidate_tail(job, seen.candidate),
     )

@@ -28,17 +28,25 @@ def _line(request: dict) -> bytes:
 def request_line(job: Job, nonce: str, *, agent: str, **options: object) -> bytes:
     """Return the tester's request: the tests, the candidate's module names, nonce and options.
 
-    The candidate's files never go to the tester: only the names its tests may import.
+    The candidate's files never go to the tester: only the names its tests may import. A
+    service's tests import nothing of the candidate: they get where and how to reach it.
     """
+    service = job.service
     request = {
         "nonce": nonce,
         "job": {
             "tests": dict(job.tests),
             "select": list(job.select),
-            "modules": module_names(list(job.files)),
+            "modules": [] if service else module_names(list(job.files)),
         },
         "options": {"wall_s": job.limits.wall_s, "agent": agent, **options},
     }
+    if service is not None:
+        request["options"]["service"] = {
+            "port": service.port,
+            "ready": service.ready,
+            "startup_s": service.startup_s,
+        }
     return _line(request)
 
 
@@ -48,4 +56,12 @@ def agent_request(job: Job, *, agent: str, **options: object) -> bytes:
         "files": dict(job.files),
         "options": {"address": agent, "workdir": AGENT_WORKDIR, **options},
     }
+    service = job.service
+    if service is not None:  # never a seed: only the datastores' addresses
+        request["options"]["service"] = {
+            "build": service.build,
+            "start": service.start,
+            "port": service.port,
+            "env": service.environment(),
+        }
     return _line(request)

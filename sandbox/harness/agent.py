@@ -94,6 +94,11 @@ def main() -> int:
         print(f"sandbox agent: unreadable request: {exc!r}", file=sys.stderr)
         return 2
     workdir = Path(options.get("workdir", "/tmp/work"))  # noqa: S108 - private tmpfs
+    if options.get("service"):  # an HTTP service: built and started, never served by the bridge
+        from .service import run_service
+
+        code = run_service(files, options["service"], workdir)
+        os._exit(code)
     host = prepare(files, workdir)
     serve(name, float(options.get("accept_timeout_s", ACCEPT_TIMEOUT_S)), str(workdir / "src"))
     sys.stdout.flush()

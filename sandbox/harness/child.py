@@ -68,15 +68,22 @@ def main(argv: list[str]) -> int:
     job = json.loads(line)
     events = EventWriter(options.events_fd)
     connect_error = None
+    # A service's tests reach it over HTTP: no bridge, and no candidate module to import.
+    service = bool(job.get("service"))
     try:
-        peer = bridge.connect(str(job["agent"]), float(job.get("connect_timeout_s", 10.0)))
+        peer = (
+            None
+            if service
+            else bridge.connect(str(job["agent"]), float(job.get("connect_timeout_s", 10.0)))
+        )
     except PeerLost as exc:
         peer, connect_error = None, str(exc)
     finder = bridge.CandidateModules({str(m) for m in job.get("modules", [])})
     plugin = HarnessPlugin(events, finder, peer)
     select = [str(s) for s in job.get("select", [])]
     code = pytest.main(pytest_args(options.workdir, select), plugins=[plugin])
-    events.send("candidate", **plugin.candidate_state(connect_error))
+    if not service:
+        events.send("candidate", **plugin.candidate_state(connect_error))
     events.send("finished", exit_code=int(code))
     sys.stdout.flush()
     if peer is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .frame import encode_record
 from .ledger import Ledger, cap
+from .service import HostLine, wait_ready
 from .workspace import freeze_tree, read_oom_counters, write_tree
 
 PROTOCOL_VERSION = 2
@@ -129,6 +130,9 @@ class Supervisor:
         self.read_cgroup = bool(options.get("cgroup", False))
         self.flags: list[dict] = []
         self.timed_out = False
+        # A service run: wait for the candidate's service to answer before any test runs.
+        self.service: dict | None = options.get("service")
+        self.host = HostLine(0)
 
     def prepare(self) -> None:
         """Write the tests (read-only) and pytest's empty configuration."""
@@ -140,6 +144,23 @@ class Supervisor:
         """Hand the job to the waiting child, run it to its end (or the deadline), report."""
         self.prepare()
         ledger = Ledger(set(self.tests))
+        state = None
+        if self.service is not None:
+            spec = self.service
+            state = wait_ready(
+                int(spec["port"]), str(spec["ready"]), float(spec["startup_s"]), self.host
+            )
+            if not state["ready"]:
+                child.discard()
+                oom = read_oom_counters() if self.read_cgroup else {}
+                return {
+                    "version": PROTOCOL_VERSION,
+                    "tests": [],
+                    "flags": list(self.flags),
+                    "oom": oom,
+                    "service": state,
+                }
+        # The tests' time starts once the service answers: its start-up has its own limit.
         started = time.monotonic()
         child.start(
             {
@@ -147,12 +168,14 @@ class Supervisor:
                 "modules": self.modules,
                 "connect_timeout_s": self.connect_timeout_s,
                 "select": self.select,
+                "service": state is not None,
             }
         )
         self._pump(child.process, child.events, ledger, deadline=started + self.wall_s)
         self._reap(child.process)
         os.close(child.events)
-        return self._payload(child.process, ledger, time.monotonic() - started)
+        payload = self._payload(child.process, ledger, time.monotonic() - started)
+        return payload if state is None else payload | {"service": state}
 
     def _pump(self, child: subprocess.Popen, read_fd: int, ledger: Ledger, deadline: float) -> None:
         wake_r, wake_w = os.pipe()
@@ -269,6 +292,24 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def read_line(fd: int, limit: int) -> tuple[bytes, bytes]:
+    """Read one line from `fd` unbuffered; return it and the bytes read past it.
+
+    What follows the request is the host's (a service run's "the candidate's container
+    ended"), so no buffer may swallow it.
+    """
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data.extend(chunk)
+        if b"\n" in chunk:
+            break
+    line, newline, rest = bytes(data).partition(b"\n")
+    return line + newline, rest
+
+
 def _linger(seconds: float) -> None:
     """Stay alive until the host has read the cgroup counters and closes or removes us."""
     if seconds <= 0:
@@ -291,13 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     workdir = Path(argv[argv.index("--workdir") + 1] if "--workdir" in argv else WORKDIR)
     child = Child(workdir)
-    line = sys.stdin.buffer.readline(MAX_REQUEST_BYTES)
+    line, rest = read_line(0, MAX_REQUEST_BYTES)
     if not line:
         child.discard()  # drained: no job ever came
         return 0
     try:
         request = json.loads(line)
         supervisor = Supervisor(request, workdir)
+        supervisor.host = HostLine(0, rest)
     except (ValueError, KeyError, TypeError) as exc:
         print(f"sandbox harness: unreadable request: {exc!r}", file=sys.stderr)
         child.discard()

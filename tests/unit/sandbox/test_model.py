@@ -111,6 +111,7 @@ def test_enums_are_strings_of_the_contract():
         "output_exceeded",
         "crashed",
         "infrastructure_error",
+        "service_failed",
     ]
 
 
