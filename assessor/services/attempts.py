@@ -10,6 +10,8 @@ from sqlalchemy import JSON, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assessor.extensions import db
+from assessor.kinds import Material, find_kind
+from assessor.kinds.service_options import LANGUAGES
 from assessor.models import (
     AssessmentItem,
     Attempt,
@@ -28,10 +30,13 @@ from assessor.services.deadlines import deadline_for, ensure_open, lapsed
 from assessor.services.finalization import finalize_if_due
 from assessor.services.signals import attempt_started
 from assessor.services.submissions import (
+    LanguageNotChosen,
     candidate_files,
     final_submission,
     item_of,
+    language_paths,
     load_attempt,
+    outside_language,
     request_run,
 )
 from sandbox.policy import MAX_FILE_KB, MAX_TOTAL_KB, size_problems
@@ -78,6 +83,12 @@ class ItemSubmitted(Conflict):
     """The challenge was submitted as final; it no longer changes."""
 
 
+class LanguageRejected(DomainError):
+    """The language is not one this challenge lets the candidate pick."""
+
+    status = 422
+
+
 @dataclass(frozen=True)
 class Landing:
     title: str
@@ -114,6 +125,8 @@ class WorkspaceItem:
     revision: int
     submitted: bool
     last_run_id: int | None
+    languages: list[dict[str, str]]  # [{"name", "label"}] to pick from; empty for most kinds
+    language: str | None  # the one picked, if any
 
 
 @dataclass(frozen=True)
@@ -207,40 +220,85 @@ def workspace(attempt_id: int) -> Workspace:
         d.item_id: d
         for d in db.session.scalars(select(Draft).where(Draft.attempt_id == attempt.id))
     }
-    items = []
-    for item in attempt.assessment.items:
-        version, draft = item.version, drafts.get(item.id)
-        kind = version.kind_plugin
-        starter = version.files.get("starter", {})
-        editable = candidate_files(version, draft.files if draft else None)
-        files = [WorkspaceFile(p, t, True, _language(p)) for p, t in editable.items()]
-        files += [
-            WorkspaceFile(p, t, False, _language(p))
-            for p, t in sorted(starter.items())
-            if p not in editable
-        ]
-        # Only the kind's public test set may leave the server: hidden/ holds the scored suite.
-        files += [
-            WorkspaceFile(f"tests/{p}", t, False, _language(p))
-            for p, t in sorted(kind.test_files(version.material, "public").items())
-        ]
-        items.append(
-            WorkspaceItem(
-                id=item.id,
-                title=version.title,
-                kind=version.kind,
-                label=kind.label,
-                editor=kind.editor,
-                runnable=kind.runnable,
-                statement=version.statement,
-                summary=str(version.meta.get("summary") or ""),
-                files=files,
-                revision=draft.revision if draft else 0,
-                submitted=final_submission(attempt.id, item.id) is not None,
-                last_run_id=_last_run_id(attempt.id, item.id),
+    items = [_workspace_item(attempt, i, drafts.get(i.id)) for i in attempt.assessment.items]
+    return Workspace(attempt.id, attempt.assessment.title, attempt.deadline_at, items)
+
+
+def _workspace_item(attempt: Attempt, item: AssessmentItem, draft: Draft | None) -> WorkspaceItem:
+    """Describe one challenge for the editor; a kind with languages shows only the chosen one."""
+    version = item.version
+    kind = version.kind_plugin
+    starter = version.files.get("starter", {})
+    languages = kind.languages(version.material)
+    language = draft.language if draft and draft.language in languages else None
+    editable = candidate_files(version, draft.files if draft else None, language)
+    files = [WorkspaceFile(p, t, True, _language(p)) for p, t in editable.items()]
+    files += [
+        WorkspaceFile(p, starter[p], False, _language(p))
+        for p in language_paths(sorted(starter), languages, language)
+        if p not in editable
+    ]
+    # Only the kind's public test set may leave the server: hidden/ holds the scored suite.
+    files += [
+        WorkspaceFile(f"tests/{p}", t, False, _language(p))
+        for p, t in sorted(kind.test_files(version.material, "public").items())
+    ]
+    return WorkspaceItem(
+        id=item.id,
+        title=version.title,
+        kind=version.kind,
+        label=kind.label,
+        editor=kind.editor,
+        runnable=kind.runnable,
+        statement=version.statement,
+        summary=str(version.meta.get("summary") or ""),
+        files=files,
+        revision=draft.revision if draft else 0,
+        submitted=final_submission(attempt.id, item.id) is not None,
+        last_run_id=_last_run_id(attempt.id, item.id),
+        languages=[{"name": n, "label": LANGUAGES.get(n, n)} for n in languages],
+        language=language,
+    )
+
+
+def choose_language(attempt_id: int, item_id: int, language: object) -> WorkspaceItem:
+    """Record the language the candidate writes a challenge in; switching later loses nothing.
+
+    Each language's files live under its own folder in the draft, so a switch only changes
+    which folder the editor, the runs and the final submission use.
+    """
+    attempt = load_attempt(attempt_id, exclusive=True)
+    ensure_open(attempt)
+    item = item_of(attempt, item_id)
+    if final_submission(attempt.id, item.id) is not None:
+        raise ItemSubmitted("You already submitted this challenge; it can no longer change.")
+    allowed = item.version.kind_plugin.languages(item.version.material)
+    if not allowed:
+        raise LanguageRejected("This challenge has no language to choose.")
+    if not isinstance(language, str) or language not in allowed:
+        names = ", ".join(f"{LANGUAGES.get(n, n)} ({n})" for n in allowed)
+        raise LanguageRejected(f"Choose one of this challenge's languages: {names}.")
+    draft = db.session.scalar(
+        select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
+    )
+    if draft is None:
+        # Revision 0 still means "the starter code": picking a language saves no files.
+        draft = Draft(attempt_id=attempt.id, item_id=item.id, files={}, revision=0)
+        db.session.add(draft)
+    if draft.language != language:
+        draft.language = language
+        db.session.add(
+            AttemptEvent(
+                attempt_id=attempt.id, item_id=item.id, kind="language", data={"language": language}
             )
         )
-    return Workspace(attempt.id, attempt.assessment.title, attempt.deadline_at, items)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request created the draft first (a double click): ask for a fresh look.
+        db.session.rollback()
+        raise Conflict("The challenge changed in another tab; reload the page.") from None
+    return _workspace_item(attempt, item, draft)
 
 
 # Statements built once: an autosave arrives every few seconds per candidate, and building a
@@ -267,7 +325,17 @@ def save_draft(
     target = _save_target(attempt, item_id)
     if target.submitted:
         raise ItemSubmitted("You already submitted this challenge; it can no longer change.")
-    _check_files(target.editable, files)
+    language = target.draft.language if target.draft else None
+    if target.languages:
+        if language not in target.languages:
+            raise LanguageNotChosen("Choose the language you will write this challenge in first.")
+        label = LANGUAGES.get(language, language)
+        outside = outside_language(
+            list(files) if isinstance(files, Mapping) else [], language, label
+        )
+        if outside:
+            raise DraftRejected(outside)
+    _check_files(language_paths(target.editable, target.languages, language), files)
     if isinstance(base_revision, bool) or not isinstance(base_revision, int) or base_revision < 0:
         raise DraftRejected(["the save carries no valid revision"])
     draft = target.draft
@@ -317,6 +385,7 @@ class _SaveTarget:
     editable: list[str]
     draft: Draft | None
     submitted: bool
+    languages: tuple[str, ...]  # what the kind lets the candidate pick from; usually none
 
 
 _FINAL_EXISTS = (
@@ -330,7 +399,13 @@ _FINAL_EXISTS = (
 )
 # The version's meta, not the whole row: its files (every test and solution) are large.
 _SAVE_TARGET = (
-    select(AssessmentItem.assessment_id, ChallengeVersion.meta, Draft, _FINAL_EXISTS)
+    select(
+        AssessmentItem.assessment_id,
+        ChallengeVersion.meta,
+        ChallengeVersion.kind,
+        Draft,
+        _FINAL_EXISTS,
+    )
     .join(ChallengeVersion, ChallengeVersion.id == AssessmentItem.challenge_version_id)
     .outerjoin(
         Draft, (Draft.item_id == AssessmentItem.id) & (Draft.attempt_id == bindparam("attempt"))
@@ -344,11 +419,14 @@ def _save_target(attempt: Attempt, item_id: int) -> _SaveTarget:
     row = db.session.execute(_SAVE_TARGET, {"attempt": attempt.id, "item": item_id}).one_or_none()
     if row is None or row[0] != attempt.assessment_id:
         raise NotFound("No such challenge in this assessment.")
-    _, meta, draft, submitted = row
+    _, meta, kind, draft, submitted = row
     editable = list(meta.get("editable") or ())
     if not editable:  # no list in challenge.yaml: every starter file (the version's own rule)
         editable = editable_paths(item_of(attempt, item_id))
-    return _SaveTarget(editable, draft, bool(submitted))
+    # A kind reads its languages from its options; the version's files stay unloaded.
+    options = Material({}, {}, meta.get("limits") or {}, meta.get("options") or {})
+    languages = find_kind(kind).languages(options)
+    return _SaveTarget(editable, draft, bool(submitted), tuple(languages))
 
 
 def run_tests(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Submission:
@@ -416,5 +494,20 @@ def _last_run_id(attempt_id: int, item_id: int) -> int | None:
     )
 
 
+# The editor's highlighting per file extension (static/src/editor.js maps these names).
+_HIGHLIGHT = {
+    "py": "python",
+    "js": "javascript",
+    "mjs": "javascript",
+    "cjs": "javascript",
+    "ts": "javascript",
+    "json": "javascript",
+    "go": "go",
+    "java": "java",
+    "md": "markdown",
+    "sql": "sql",
+}
+
+
 def _language(path: str) -> str:
-    return {"py": "python", "md": "markdown", "sql": "sql"}.get(path.rsplit(".", 1)[-1], "text")
+    return _HIGHLIGHT.get(path.rsplit(".", 1)[-1], "text")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select, update
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 import sandbox
 from assessor.extensions import db
 from assessor.kinds import Scoring
+from assessor.kinds.service_options import LANGUAGES
 from assessor.models import (
     AssessmentItem,
     Attempt,
@@ -54,18 +55,74 @@ def item_of(attempt: Attempt, item_id: int) -> AssessmentItem:
     return item
 
 
+class LanguageNotChosen(DomainError):
+    """The challenge lets the candidate pick a language, and none is picked yet."""
+
+    status = 422
+
+
+def language_paths(
+    paths: Sequence[str], languages: Sequence[str], language: str | None
+) -> list[str]:
+    """Narrow editable paths to the chosen language's folder when the kind offers languages."""
+    if not languages:
+        return list(paths)
+    if language not in languages:
+        return []  # nothing is editable before a language is chosen
+    return [path for path in paths if path.startswith(f"{language}/")]
+
+
+def editable_for(version: ChallengeVersion, language: str | None = None) -> list[str]:
+    """Return the paths a candidate may change, given the language they chose (if any)."""
+    languages = version.kind_plugin.languages(version.material)
+    return language_paths(version.editable, languages, language)
+
+
 def candidate_files(
-    version: ChallengeVersion, saved: Mapping[str, str] | None = None
+    version: ChallengeVersion, saved: Mapping[str, str] | None = None, language: str | None = None
 ) -> dict[str, str]:
-    """Return the files a candidate may change: the saved text of each, else the starter's."""
+    """Return the files a candidate may change: the saved text of each, else the starter's.
+
+    For a kind offering languages, only the chosen language's files; none before a choice.
+    """
     starter = version.files.get("starter", {})
     saved = saved or {}
-    return {path: saved.get(path, starter.get(path, "")) for path in version.editable}
+    return {
+        path: saved.get(path, starter.get(path, "")) for path in editable_for(version, language)
+    }
 
 
-def editable_files(item: AssessmentItem, files: Mapping[str, str]) -> dict[str, str]:
+def outside_language(paths: Sequence[str], language: str | None, label: str) -> list[str]:
+    """Name each path that lies outside the chosen language's folder, as a save's problems."""
+    if language is None:
+        return []
+    return [
+        f"{str(p)[:200]!r} is not in the {label} folder you chose ({language}/); "
+        "change the language to edit it"
+        for p in paths
+        if not str(p).startswith(f"{language}/")
+    ]
+
+
+def chosen_language(attempt_id: int, item_id: int) -> str | None:
+    """Return the language the candidate picked for one challenge, if any."""
+    return db.session.scalar(
+        select(Draft.language).where(Draft.attempt_id == attempt_id, Draft.item_id == item_id)
+    )
+
+
+def editable_files(
+    item: AssessmentItem, files: Mapping[str, str], language: str | None = None
+) -> dict[str, str]:
     """Check the candidate's files against the policy; return only the editable ones."""
-    editable = item.version.editable
+    version = item.version
+    languages = version.kind_plugin.languages(version.material)
+    if languages and language not in languages:
+        raise LanguageNotChosen("Choose the language you will write this challenge in first.")
+    editable = language_paths(version.editable, languages, language)
+    outside = outside_language(list(files), language, LANGUAGES.get(language, str(language)))
+    if outside:
+        raise SubmissionRejected(outside)
     try:
         sandbox.check_submission(files, editable)
     except sandbox.SubmissionRefused as exc:
@@ -106,7 +163,7 @@ def request_run(attempt_id: int, item_id: int, files: Mapping[str, str]) -> Subm
         attempt_id=attempt.id,
         item_id=item.id,
         kind=SubmissionKind.RUN,
-        files=editable_files(item, files),
+        files=editable_files(item, files, chosen_language(attempt.id, item.id)),
         enqueued_at=utcnow(),
     )
     db.session.add(submission)
@@ -127,7 +184,10 @@ def create_final(attempt: Attempt, item: AssessmentItem) -> tuple[Submission, bo
     draft = db.session.scalar(
         select(Draft).where(Draft.attempt_id == attempt.id, Draft.item_id == item.id)
     )
-    files = candidate_files(item.version, draft.files if draft else None)
+    # Only the chosen language's files: the run infers the language from their one folder.
+    files = candidate_files(
+        item.version, draft.files if draft else None, draft.language if draft else None
+    )
     manual = item.version.kind_plugin.scoring is Scoring.MANUAL
     submission = Submission(
         attempt_id=attempt.id,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from assessor.kinds.service_options import LANGUAGES
 from assessor.models import Attempt, AttemptEvent, Submission, SubmissionKind, SubmissionStatus
 
 
@@ -14,7 +15,7 @@ from assessor.models import Attempt, AttemptEvent, Submission, SubmissionKind, S
 class TimelineEntry:
     at: datetime
     offset: str  # "+0:12:30" from the start, "" before it
-    category: str  # invite, start, save, run, paste, focus, submit, finish, grade, other
+    category: str  # invite, start, language, save, run, paste, focus, submit, finish, grade, other
     item_title: str | None
     sentence: str
     item_id: int | None = None
@@ -129,6 +130,11 @@ def _back(data: Mapping[str, Any], _runs) -> str:
     return "Came back to the page."
 
 
+def _language(data: Mapping[str, Any], _runs) -> str:
+    name = str(data.get("language") or "")
+    return f"Chose {LANGUAGES.get(name, name or 'a language')} as the language of this challenge."
+
+
 def _finish(data: Mapping[str, Any], _runs) -> str:
     if data.get("reason") == "deadline":
         return "Time ran out; the server submitted the work."
@@ -143,6 +149,7 @@ _SENTENCES: dict[str, tuple[str, Callable[[Mapping[str, Any], Mapping[int, Submi
     "focus_regained": ("focus", _back),
     "submit_item": ("submit", lambda _d, _r: "Submitted this challenge as final."),
     "finish": ("finish", _finish),
+    "language": ("language", _language),
     "invitation_expired": (
         "invite",
         lambda _d, _r: "The invitation expired before the candidate started.",

@@ -221,22 +221,34 @@ def api_workspace(attempt_id: int):
             "total_bytes": attempts.MAX_DRAFT_BYTES,
             "request_bytes": current_app.config["MAX_CONTENT_LENGTH"],
         },
-        items=[
-            {
-                "id": i.id,
-                "title": i.title,
-                "kind": i.kind,
-                "label": i.label,
-                "editor": i.editor,
-                "runnable": i.runnable,
-                "revision": i.revision,
-                "submitted": i.submitted,
-                "last_run_id": i.last_run_id,
-                "files": [vars(f) for f in i.files],
-            }
-            for i in ws.items
-        ],
+        items=[_item_json(i) for i in ws.items],
     )
+
+
+def _item_json(item: attempts.WorkspaceItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "kind": item.kind,
+        "label": item.label,
+        "editor": item.editor,
+        "runnable": item.runnable,
+        "revision": item.revision,
+        "submitted": item.submitted,
+        "last_run_id": item.last_run_id,
+        "languages": item.languages,
+        "language": item.language,
+        "files": [vars(f) for f in item.files],
+    }
+
+
+@bp.post(f"{PAGES}/api/items/<int:item_id>/language")
+@candidate_route
+@_per_attempt("120 per minute")
+def api_language(attempt_id: int, item_id: int):
+    """Pick (or change) the language of a challenge that offers several; answer its new files."""
+    item = attempts.choose_language(grants.granted(attempt_id).id, item_id, _body().get("language"))
+    return jsonify(_item_json(item))
 
 
 @bp.post(f"{PAGES}/api/items/<int:item_id>/draft")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .roles import OK, candidate_page, case_id, cases, check, everyone
+from .roles import HIDDEN, OK, ROLES, Route, candidate_page, case_id, cases, check, everyone
 
 pytestmark = pytest.mark.matrix
 
@@ -25,6 +25,14 @@ ROUTES = [
     candidate_page("GET", "/c/{live}/api/workspace"),
     candidate_page("POST", "/c/{live}/api/items/{item}/draft", SAVE),
     candidate_page("POST", "/c/{live}/api/items/{item}/runs", {"files": SAVE["files"]}),
+    # The world's challenge offers no language: its own candidate hears so (422), others 404.
+    Route(
+        "POST",
+        "/c/{live}/api/items/{item}/language",
+        dict.fromkeys(ROLES, HIDDEN) | {"candidate": "422"},
+        {"language": "go"},
+        as_json=True,
+    ),
     candidate_page("GET", "/c/{live}/api/runs/{live_run}"),
     candidate_page("POST", "/c/{live}/api/items/{item}/submit", {}),
     candidate_page("POST", "/c/{live}/api/submit", {}),
