@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .backend import Check
 from .image import image_status
+from .image.languages import VARIANTS
 from .model import Job, Limits, RunStatus
 
 if TYPE_CHECKING:
@@ -214,3 +215,22 @@ def docker_checks(backend: DockerBackend, *, enforcement: bool = True) -> list[C
     if status != "current" or not enforcement:
         return checks
     return checks + enforcement_checks(backend)
+
+
+def variant_checks(client, required: tuple[str, ...] = ()) -> list[Check]:
+    """Report each language and datastore image; only those in `required` can fail."""
+    checks = []
+    for name, row in VARIANTS.items():
+        if name == "python":
+            continue  # the default image, checked above
+        status, label = image_status(client, row.image)
+        detail = f"{row.image}: {status}"
+        if status != "current":
+            hint = f"build it with `assessor sandbox build-image --language {name}`"
+            detail += f"; {hint}" if name in required else f" (optional); {hint}"
+        else:
+            detail += f" (version {label})"
+        checks.append(
+            Check(f"{row.kind} {name}", status == "current" or name not in required, detail)
+        )
+    return checks

@@ -1,24 +1,38 @@
-"""Build the sandbox image and tell whether the engine's copy matches this harness."""
+"""Build the sandbox images and tell whether the engine's copies match this code.
+
+The default image runs Python; each language and datastore of `languages.VARIANTS` has an
+image of its own, built the same way and labelled with a version of its own.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import EngineUnavailable, ImageBuildFailed
+from .languages import LABEL_IMAGE, LANGUAGES, STORES, Variant, variant, variant_of_image
 from .recipe import LABEL_HARNESS, PACKAGE_DIR, default_image, harness_version
 
 __all__ = [
     "LABEL_HARNESS",
+    "LABEL_IMAGE",
+    "LANGUAGES",
+    "STORES",
     "build_image",
     "cache_dir",
     "default_image",
     "ensure_image",
+    "ensure_language_image",
+    "ensure_store_image",
+    "expected_version",
     "harness_version",
     "image_status",
+    "language_image",
+    "store_image",
 ]
 
 METHODS = ("offline", "dockerfile")
@@ -51,17 +65,41 @@ def _engine(client):
         fresh.close()
 
 
+def language_image(name: str) -> str:
+    """Return the image a candidate writing in language `name` runs in."""
+    if name not in LANGUAGES:
+        raise KeyError(f"no language {name!r}; known: {', '.join(LANGUAGES)}")
+    return variant(name).image
+
+
+def store_image(name: str) -> str:
+    """Return the image of datastore `name` (postgres, redis)."""
+    if name not in STORES:
+        raise KeyError(f"no datastore {name!r}; known: {', '.join(STORES)}")
+    return variant(name).image
+
+
+def expected_version(image: str | None = None) -> tuple[str, str]:
+    """Return (label key, value) an up-to-date `image` carries."""
+    row = variant_of_image(image or default_image())
+    return (row.label, row.version()) if row else (LABEL_HARNESS, harness_version())
+
+
 def image_status(client, image: str | None = None) -> tuple[str, str | None]:
-    """Return ("missing" | "stale" | "current", the image's harness label)."""
+    """Return ("missing" | "stale" | "current", the image's version label).
+
+    The label is the harness's for the default image, the row's own for the other variants.
+    """
     import docker
 
+    key, version = expected_version(image)
     try:
         with _engine(client) as engine:
             attrs = engine.api.inspect_image(image or default_image())
     except docker.errors.ImageNotFound:
         return "missing", None
-    label = ((attrs.get("Config") or {}).get("Labels") or {}).get(LABEL_HARNESS)
-    return ("current" if label == harness_version() else "stale"), label
+    label = ((attrs.get("Config") or {}).get("Labels") or {}).get(key)
+    return ("current" if label == version else "stale"), label
 
 
 @contextlib.contextmanager
@@ -84,16 +122,24 @@ def build_image(
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
     refresh_base: bool = False,
+    variant: str | None = None,
 ) -> str:
-    """Build the sandbox image (offline from Debian, or from the Dockerfile); return its label."""
+    """Build an image (offline from Debian, or from a Dockerfile); return its version label.
+
+    Without `variant` (or with "python") this is the default image, named `image`; otherwise
+    the language's or datastore's image, named by its row.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
-    image = image or default_image()
+    row = _variant_row(variant)
+    image = row.image if row else image or default_image()
     progress = progress or (lambda message: None)
-    version = harness_version()
+    version = row.version() if row else harness_version()
     directory = cache or cache_dir()
     with _engine(client) as client, _build_lock(directory):
-        if method == "offline":
+        if row is not None:
+            _build_variant(client, row, method, directory, progress, refresh_base)
+        elif method == "offline":
             from .offline import build_offline
 
             build_offline(
@@ -109,23 +155,51 @@ def build_image(
         status, label = image_status(client, image)
     if status != "current":
         raise ImageBuildFailed(f"built {image} but its label is {label!r}, not {version!r}")
-    progress(f"{image}: ready (harness {version})")
+    progress(f"{image}: ready (version {version})")
     return version
 
 
+def _variant_row(name: str | None) -> Variant | None:
+    """Return the row of a non-default variant; None for the default (python) image."""
+    if name is None or name == "python":
+        return None
+    return variant(name)
+
+
+def _build_variant(client, row: Variant, method: str, directory: Path, progress, refresh_base):
+    from . import variant_build
+
+    if method == "offline":
+        variant_build.build_variant_offline(
+            client, row, cache_dir=directory, progress=progress, refresh_base=refresh_base
+        )
+        return
+    _stream_build(
+        client,
+        progress,
+        fileobj=io.BytesIO(variant_build.dockerfile_context(row)),
+        custom_context=True,
+        tag=row.image,
+    )
+
+
 def _build_dockerfile(client, image: str, version: str, progress) -> None:
+    _stream_build(
+        client,
+        progress,
+        path=str(PACKAGE_DIR),
+        dockerfile="image/Dockerfile",
+        tag=image,
+        buildargs={"HARNESS_VERSION": version},
+    )
+
+
+def _stream_build(client, progress, **options) -> None:
+    """Run `docker build` with `options`, never pulling a base the engine lacks."""
     import docker
 
     try:
-        for chunk in client.api.build(
-            path=str(PACKAGE_DIR),
-            dockerfile="image/Dockerfile",
-            tag=image,
-            rm=True,
-            forcerm=True,
-            decode=True,
-            buildargs={"HARNESS_VERSION": version},
-        ):
+        for chunk in client.api.build(rm=True, forcerm=True, decode=True, **options):
             if "error" in chunk:
                 raise ImageBuildFailed(f"docker build failed: {chunk['error'].strip()}")
             line = str(chunk.get("stream", "")).strip()
@@ -142,9 +216,12 @@ def ensure_image(
     client=None,
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    variant: str | None = None,
 ) -> str:
-    """Build the image only when it is missing or its harness label is stale; return the status."""
+    """Build the image only when it is missing or its label is stale; return the status."""
     directory = cache or cache_dir()
+    row = _variant_row(variant)
+    image = row.image if row else image
     with _engine(client) as client:
         if image_status(client, image)[0] == "current":
             return "current"
@@ -152,5 +229,27 @@ def ensure_image(
             # Another process may have built it while we waited for the lock.
             if image_status(client, image)[0] == "current":
                 return "current"
-        build_image(image, method=method, client=client, cache=directory, progress=progress)
+        build_image(
+            image,
+            method=method,
+            client=client,
+            cache=directory,
+            progress=progress,
+            variant=variant,
+        )
     return "built"
+
+
+def ensure_language_image(name: str, **options) -> str:
+    """Build language `name`'s image when missing or stale; return "current" or "built".
+
+    `options` are ensure_image's (client, cache, progress, method).
+    """
+    language_image(name)  # refuses an unknown name before any work
+    return ensure_image(variant=name, **options)
+
+
+def ensure_store_image(name: str, **options) -> str:
+    """Build datastore `name`'s image when missing or stale; return "current" or "built"."""
+    store_image(name)
+    return ensure_image(variant=name, **options)

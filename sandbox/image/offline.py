@@ -59,9 +59,12 @@ def _run(command: list[str], progress: Progress, what: str) -> None:
     progress(f"  {what}: done")
 
 
-def base_tarball(cache_dir: Path, progress: Progress, refresh: bool = False) -> Path:
-    """Return the cached debootstrapped root fs tarball, building it when missing."""
-    key = hashlib.sha256(f"{SUITE}|{VARIANT}|{','.join(PACKAGES)}".encode()).hexdigest()[:12]
+def base_tarball(
+    cache_dir: Path, progress: Progress, refresh: bool = False, packages: tuple[str, ...] = ()
+) -> Path:
+    """Return the cached debootstrapped root fs (python3 + `packages`), building it when missing."""
+    packages = (*PACKAGES, *packages)
+    key = hashlib.sha256(f"{SUITE}|{VARIANT}|{','.join(packages)}".encode()).hexdigest()[:12]
     target = cache_dir / f"base-{SUITE}-{key}.tar"
     if target.is_file() and not refresh:
         progress(f"base root fs: cached ({target})")
@@ -69,14 +72,14 @@ def base_tarball(cache_dir: Path, progress: Progress, refresh: bool = False) -> 
     if os.geteuid() != 0 or shutil.which("debootstrap") is None:
         raise ImageBuildFailed("debootstrap (run as root) is needed to build the base root fs")
     mirror = debian_mirror(SUITE)
-    progress(f"base root fs: debootstrap {SUITE} ({VARIANT}, {', '.join(PACKAGES)}) from {mirror}")
+    progress(f"base root fs: debootstrap {SUITE} ({VARIANT}, {', '.join(packages)}) from {mirror}")
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix="base-") as tmp:
         root = Path(tmp, "rootfs")
         _run(
             [
                 "debootstrap",
                 f"--variant={VARIANT}",
-                f"--include={','.join(PACKAGES)}",
+                f"--include={','.join(packages)}",
                 SUITE,
                 str(root),
                 mirror,
@@ -161,8 +164,11 @@ def _file_entry(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
     return info, io.BytesIO(data)
 
 
-def compose(base: Path, libs: Path, out: Path) -> None:
-    """Write the image's root fs: the base, the sandbox user, the libraries and the harness."""
+def compose(base: Path, libs: Path, out: Path, extra: dict[str, bytes] | None = None) -> None:
+    """Write the image's root fs: the base, the sandbox user, the libraries, the harness.
+
+    `extra` maps absolute paths to the contents of further (executable) files to ship.
+    """
     accounts = {
         "./etc/passwd": f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}::/tmp:/usr/sbin/nologin\n",
         "./etc/group": f"{SANDBOX_USER}:x:{SANDBOX_UID}:\n",
@@ -180,10 +186,17 @@ def compose(base: Path, libs: Path, out: Path) -> None:
                 dst.addfile(member, src.extractfile(member))
             else:
                 dst.addfile(member)
-        parts = site.split("/")
-        for depth in range(2, len(parts) + 1):
-            if "/".join(parts[:depth]) not in present:  # the engine refuses duplicate paths
-                dst.addfile(_dir_entry("/".join(parts[:depth])))
+        for folder in [site, *(str(Path(path).parent) for path in extra or {})]:
+            parts = ("." + folder.lstrip(".")).split("/")
+            for depth in range(2, len(parts) + 1):
+                name = "/".join(parts[:depth])
+                if name not in present:  # the engine refuses duplicate paths
+                    dst.addfile(_dir_entry(name))
+                    present.add(name)
+        for path, data in (extra or {}).items():
+            info, stream = _file_entry("." + path, data)
+            info.mode = 0o755
+            dst.addfile(info, stream)
         for path in sorted(libs.rglob("*")):
             dst.add(path, f"{site}/{path.relative_to(libs)}", recursive=False, filter=_root_owned)
         dst.addfile(_dir_entry(f"{site}/{HARNESS_MODULE}"))

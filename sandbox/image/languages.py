@@ -1,0 +1,137 @@
+"""The toolchains and datastores of the sandbox: each one a data row, all built the same way.
+
+Every image is the default image's root fs (python3, the libraries, the harness: the agent is
+Python) plus the row's Debian packages, environment and optional one-time setup command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .recipe import harness_version
+
+# Bump when the way a row becomes an image changes without any row changing.
+VARIANT_RECIPE = "1"
+LABEL_IMAGE = "org.assessor.sandbox.image"
+STORE_SCRIPT = Path(__file__).resolve().parent / "store_entrypoint.py"
+STORE_SCRIPT_PATH = "/usr/local/lib/assessor-store/entrypoint.py"
+READY_LINE = "assessor-store: ready"
+PGDATA = "/var/lib/assessor/pgdata"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One image: a language the candidate writes in, or a datastore a service uses."""
+
+    name: str
+    kind: str  # "language" or "store"
+    packages: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    # Run once, as root and without network, in a container of the fresh image; the result
+    # is committed. For work that needs the image's own binaries (initdb, go install std).
+    setup: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()  # the image's CMD; empty: the harness's
+    notes: str = ""
+
+    @property
+    def image(self) -> str:
+        """Return the image name (python is the default sandbox image)."""
+        if self.name == "python":
+            from .recipe import default_image
+
+            return default_image()
+        prefix = "assessor-store" if self.kind == "store" else "assessor-sandbox"
+        return f"{prefix}-{self.name}:latest"
+
+    @property
+    def label(self) -> str:
+        """Return the label key that carries this image's version."""
+        from .recipe import LABEL_HARNESS
+
+        return LABEL_HARNESS if self.name == "python" else LABEL_IMAGE
+
+    def version(self) -> str:
+        """Return the hash of the harness, this row and the store script: the image's label."""
+        if self.name == "python":
+            return harness_version()
+        digest = hashlib.sha256(f"variant {VARIANT_RECIPE}\n{harness_version()}\n".encode())
+        digest.update(repr((self.kind, self.packages, self.env, self.setup, self.command)).encode())
+        if self.kind == "store":
+            digest.update(STORE_SCRIPT.read_bytes())
+        return digest.hexdigest()[:20]
+
+
+def _store_command(*args: str) -> tuple[str, ...]:
+    return ("python3", "-I", "-B", STORE_SCRIPT_PATH, *args)
+
+
+VARIANTS: dict[str, Variant] = {
+    row.name: row
+    for row in (
+        Variant("python", "language", notes="the default sandbox image"),
+        Variant(
+            "node",
+            "language",
+            # Debian's node finds its packages under /usr/share/nodejs: require("pg") works.
+            packages=("nodejs", "node-pg", "node-redis"),
+        ),
+        Variant(
+            "go",
+            "language",
+            packages=("golang-go",),
+            env=(
+                ("GOCACHE", "/tmp/work/.cache/go-build"),  # noqa: S108 - the run's tmpfs
+                ("GOPATH", "/tmp/work/go"),  # noqa: S108 - the run's tmpfs
+                ("GOFLAGS", "-mod=mod"),
+                # No module is ever downloaded: the candidate's code uses the standard library.
+                ("GOPROXY", "off"),
+                ("GOTOOLCHAIN", "local"),
+                ("CGO_ENABLED", "0"),
+            ),
+            # Debian ships std compiled with cgo; recompiled without it here, so each build
+            # compiles only the candidate's package instead of net/http and its dependencies.
+            setup=("go", "install", "std"),
+        ),
+        Variant(
+            "java",
+            "language",
+            packages=("openjdk-17-jdk-headless", "libpostgresql-jdbc-java"),
+            env=(
+                # A JVM sized for a 256-512 MB container, starting fast (C1 only, serial GC).
+                (
+                    "JAVA_TOOL_OPTIONS",
+                    "-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=60 -XX:TieredStopAtLevel=1",
+                ),
+                ("CLASSPATH", ".:/usr/share/java/postgresql.jar"),
+            ),
+        ),
+        Variant(
+            "postgres",
+            "store",
+            packages=("postgresql-15",),
+            setup=_store_command("init-postgres"),
+            command=_store_command("postgres"),
+        ),
+        Variant("redis", "store", packages=("redis-server",), command=_store_command("redis")),
+    )
+}
+LANGUAGES = tuple(name for name, row in VARIANTS.items() if row.kind == "language")
+STORES = tuple(name for name, row in VARIANTS.items() if row.kind == "store")
+
+
+def variant(name: str) -> Variant:
+    """Return the row called `name`; raise KeyError naming the known ones otherwise."""
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise KeyError(f"no sandbox image {name!r}; known: {', '.join(VARIANTS)}") from None
+
+
+def variant_of_image(image: str) -> Variant | None:
+    """Return the row whose image is `image`, if any."""
+    for row in VARIANTS.values():
+        if row.image == image:
+            return row
+    return None

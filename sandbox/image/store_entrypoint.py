@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Start a run's datastore on 127.0.0.1, apply the seed read from stdin, announce readiness.
+
+Runs in the store images as the sandbox user, with a read-only root and a tmpfs at /tmp:
+    entrypoint.py postgres | redis     serve (the image's CMD)
+    entrypoint.py init-postgres        initialise the cluster (once, when the image is built)
+stdout carries exactly one line, `assessor-store: ready` or `assessor-store: seed failed: ...`;
+the server's own log goes to stderr.
+"""
+
+import glob
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+READY = "assessor-store: ready"
+PGDATA = "/var/lib/assessor/pgdata"
+TMP = "/tmp"  # noqa: S108 - the container's private tmpfs, the only writable place
+RUN_PGDATA = f"{TMP}/pgdata"
+SANDBOX_UID = 10001
+HOST = "127.0.0.1"
+START_S = 30.0
+
+
+class SeedFailed(Exception):
+    """The challenge's seed did not apply."""
+
+
+def pg_bin(name):
+    """Return the path of a PostgreSQL server program (not on PATH in Debian)."""
+    return sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1]
+
+
+def init_postgres():
+    """Create the cluster, the role `app` and its database, owned by the sandbox user."""
+    for leftover in glob.glob("/var/lib/postgresql/*/main") + glob.glob("/etc/postgresql/*/main"):
+        shutil.rmtree(leftover)  # the Debian package's own cluster: never used, only weight
+    os.makedirs(os.path.dirname(PGDATA), exist_ok=True)
+    os.chown(os.path.dirname(PGDATA), SANDBOX_UID, SANDBOX_UID)
+    os.setgroups([])
+    os.setgid(SANDBOX_UID)
+    os.setuid(SANDBOX_UID)
+    initdb = [pg_bin("initdb"), "-D", PGDATA, "-U", "postgres", "--auth=trust"]
+    # 1 MB WAL segments: the directory each run copies stays small.
+    subprocess.run([*initdb, "-E", "UTF8", "--locale=C.UTF-8", "--wal-segsize=1"], check=True)
+    sql = "CREATE ROLE app LOGIN;\nCREATE DATABASE app OWNER app;\n"
+    single = [pg_bin("postgres"), "--single", "-D", PGDATA, "-F", "template1"]
+    subprocess.run(single, input=sql, text=True, check=True, stdout=subprocess.DEVNULL)
+
+
+def start_postgres():
+    """Copy the prepared cluster to the tmpfs and start it; return the server process."""
+    shutil.copytree(PGDATA, RUN_PGDATA)
+    os.chmod(RUN_PGDATA, 0o700)
+    options = {
+        "listen_addresses": HOST,
+        "port": "5432",
+        "unix_socket_directories": TMP,
+        # A run's database lives minutes in memory: durability only costs time.
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "shared_buffers": "16MB",
+        "max_connections": "30",
+        "dynamic_shared_memory_type": "mmap",  # no reliance on /dev/shm
+        "huge_pages": "off",
+    }
+    command = [pg_bin("postgres"), "-D", RUN_PGDATA]
+    for key, value in options.items():
+        command += ["-c", f"{key}={value}"]
+    return subprocess.Popen(command, stdout=sys.stderr)
+
+
+def postgres_ready(server):
+    """Return whether the postmaster says it accepts connections."""
+    try:
+        with open(os.path.join(RUN_PGDATA, "postmaster.pid")) as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return False
+    return len(lines) >= 8 and lines[7].strip() == "ready"
+
+
+def seed_postgres(seed):
+    """Apply the SQL seed as `app`, stopping at the first error."""
+    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-U", "app", "-d", "app"]
+    done = subprocess.run(
+        command, input=seed, capture_output=True, text=True, env={**os.environ, "HOME": TMP}
+    )
+    sys.stderr.write(done.stdout)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"psql exited {done.returncode}"]
+        raise SeedFailed(lines[-1])
+
+
+def start_redis():
+    """Start Redis on loopback, nothing persisted; return the server process."""
+    command = ["redis-server", "--bind", HOST, "--port", "6379", "--save", "", "--appendonly"]
+    command += ["no", "--dir", TMP, "--protected-mode", "no", "--daemonize", "no"]
+    return subprocess.Popen(command, stdout=sys.stderr)
+
+
+def redis_client():
+    import redis
+
+    return redis.Redis(host=HOST, port=6379, socket_timeout=5)
+
+
+def redis_ready(server):
+    """Return whether Redis answers PING."""
+    import redis
+
+    try:
+        return redis_client().ping()
+    except (redis.ConnectionError, redis.BusyLoadingError):
+        return False
+
+
+def seed_redis(seed):
+    """Run one command a line, quoted as redis-cli quotes; blank lines and # comments skipped."""
+    import redis
+
+    client = redis_client()
+    for number, line in enumerate(seed.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            client.execute_command(*shlex.split(line))
+        except (ValueError, redis.RedisError) as exc:
+            raise SeedFailed(f"line {number}: {exc}") from exc
+
+
+STORES = {
+    "postgres": (start_postgres, postgres_ready, seed_postgres),
+    "redis": (start_redis, redis_ready, seed_redis),
+}
+
+
+def serve(name):
+    """Start the store, wait until it is ready, seed it, announce it, then wait for the end."""
+    start, ready, seed = STORES[name]
+    server = start()
+    # Stopping the container stops the server cleanly (and fast) instead of orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: server.send_signal(signal.SIGINT))
+    deadline = time.monotonic() + START_S
+    while not ready(server):
+        if server.poll() is not None or time.monotonic() > deadline:
+            print(f"assessor-store: seed failed: {name} did not start", flush=True)
+            return 1
+        time.sleep(0.01)
+    try:
+        text = sys.stdin.read()
+        if text.strip():
+            seed(text)
+    except SeedFailed as exc:
+        print(f"assessor-store: seed failed: {exc}", flush=True)
+        server.send_signal(signal.SIGINT)
+        server.wait()
+        return 1
+    print(READY, flush=True)
+    return server.wait()
+
+
+def main(argv):
+    if argv == ["init-postgres"]:
+        init_postgres()
+        return 0
+    if len(argv) == 1 and argv[0] in STORES:
+        return serve(argv[0])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
