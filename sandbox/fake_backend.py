@@ -4,7 +4,8 @@ UNSAFE FOR UNTRUSTED CODE: the candidate's code runs as the worker's user, with 
 files and environment. It exists for fast tests of the layers above and for machines without
 Docker; it gives real outcomes for real solutions, or scripted results through `script`. Like
 the Docker backend it runs two processes, the tester and the candidate's agent, joined by an
-abstract Unix socket with a per-run name.
+abstract Unix socket with a per-run name. A service job's service listens on the host's own
+loopback (its port must be free there); datastores are refused: only the Docker backend has them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .backend import Backend, Check
+from .errors import InvalidJob
 from .model import Job, Result
 from .output import OutputCollector
 from .verdict import CandidateObservation, Observation, build_result
@@ -62,6 +64,8 @@ class FakeBackend(Backend):
         """Run `job` in local subprocesses, or return the scripted result."""
         if self.script is not None:
             return self.script(job)
+        if job.service is not None and job.service.datastores:
+            raise InvalidJob("the fake backend runs no datastores: use the docker backend")
         with tempfile.TemporaryDirectory(prefix="sandbox-fake-") as tmp:
             lib = Path(tmp, "lib")
             shutil.copytree(HARNESS_DIR, lib / "sandbox_harness", ignore=_no_cache)
@@ -69,6 +73,7 @@ class FakeBackend(Backend):
             tester_line = request_line(job, nonce, agent=agent)
             agent_line = agent_request(job, agent=agent, workdir=str(Path(tmp, "work")))
             candidate = _Process(self._start(lib, tmp, ["agent"]), job.limits.output_kb, None)
+            candidate.graceful = job.service is not None
             candidate.send(agent_line)
             try:
                 return build_result(
@@ -96,6 +101,9 @@ class FakeBackend(Backend):
         started = time.monotonic()
         tester.send(line)
         deadline = started + job.limits.wall_s + GRACE_S
+        told = job.service is None
+        if job.service is not None:
+            deadline += job.service.startup_s
         # Woken by the record, the end of stdout or the output cap; a flooding candidate is
         # killed at once, so the tests see it gone instead of waiting on it.
         while not tester.collector.done.wait(
@@ -103,6 +111,11 @@ class FakeBackend(Backend):
         ):
             if candidate.collector.exceeded:
                 candidate.stop()
+            if not told and candidate.proc.poll() is not None:
+                # The service's build failed or it exited: the tester stops waiting for it.
+                told = True
+                with contextlib.suppress(OSError):
+                    tester.send(f"candidate-exited {candidate.proc.returncode}\n".encode())
             if time.monotonic() >= deadline:
                 break
         deadline_hit = not tester.collector.done.is_set()
@@ -134,6 +147,7 @@ class _Process:
     def __init__(self, proc: subprocess.Popen, output_kb: int, nonce: str | None) -> None:
         self.proc = proc
         self.stopped = False
+        self.graceful = False
         self.collector = OutputCollector(output_kb, nonce)
         self.readers = [
             threading.Thread(target=_pump, args=(proc.stdout, 1, self.collector), daemon=True),
@@ -150,6 +164,13 @@ class _Process:
         if self.stopped:
             return
         self.stopped = True
+        if self.graceful:
+            # A service runs in its own session, out of the agent's group: the agent ends it
+            # when its stdin closes, which SIGKILL would not give it the chance to do.
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=GRACE_S)
         _kill_group(self.proc)
         for reader in self.readers:
             reader.join(timeout=GRACE_S)
