@@ -2,6 +2,9 @@
 
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { go } from "@codemirror/lang-go";
+import { java } from "@codemirror/lang-java";
+import { javascript } from "@codemirror/lang-javascript";
 import { markdown } from "@codemirror/lang-markdown";
 import { python } from "@codemirror/lang-python";
 import {
@@ -35,7 +38,14 @@ const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
 // Browsers without adoptedStyleSheets get <style> tags; the CSP admits them only with the nonce.
 const cspNonce = nonceMeta ? [EditorView.cspNonce.of(nonceMeta.content)] : [];
 
-const LANGUAGES = { python: () => python(), markdown: () => markdown() };
+// The server names each file's language (assessor/services/attempts.py, _HIGHLIGHT).
+const LANGUAGES = {
+  python: () => python(),
+  markdown: () => markdown(),
+  javascript: () => javascript(),
+  go: () => go(),
+  java: () => java(),
+};
 
 /**
  * Build the state of one file.

@@ -5,6 +5,7 @@ import { readBackup, Saver } from "./autosave.js";
 import { Clock } from "./clock.js";
 import { createView, fileState, lockedState, lockView, replaceText } from "./editor.js";
 import { OpenedChallenges, undoneWarnings } from "./finishing.js";
+import { LanguageChoice } from "./languages.js";
 import { Runner } from "./runner.js";
 import { offerWrapToggles } from "./statement.js";
 import { Telemetry } from "./telemetry.js";
@@ -37,6 +38,10 @@ class Workspace {
       results: $("results"),
     };
     this.limits = data.limits;
+    this.languages = new LanguageChoice({
+      picker: $("language-picker"), bar: $("language-bar"), dialog: this.el.dialog,
+      onChoose: (entry, name) => this.chooseLanguage(entry, name),
+    });
     this.opened = new OpenedChallenges(`assessor:${this.attemptId}:opened`);
     this.telemetry = new Telemetry(`${this.base}/api/events`);
     this.runner = new Runner({
@@ -80,9 +85,7 @@ class Workspace {
 
   prepare(item) {
     const entry = { ...item, states: new Map(), mode: "write" };
-    const first = item.files.find((f) => f.editable) || item.files[0];
-    entry.path = first.path;
-    for (const file of item.files) entry.states.set(file.path, this.makeState(entry, file));
+    this.loadFiles(entry);
     entry.saver = new Saver({
       url: `${this.base}/api/items/${item.id}/draft`,
       revision: item.revision,
@@ -95,6 +98,14 @@ class Workspace {
     if (item.revision > 0 || item.submitted || item.last_run_id) this.opened.add(item.id);
     if (item.submitted) entry.saver.stop();
     return entry;
+  }
+
+  /** Build an editor state per file; the first editable file is shown first. */
+  loadFiles(entry) {
+    entry.states = new Map();
+    const first = entry.files.find((f) => f.editable) || entry.files[0];
+    entry.path = first ? first.path : null;
+    for (const file of entry.files) entry.states.set(file.path, this.makeState(entry, file));
   }
 
   makeState(entry, file) {
@@ -176,10 +187,39 @@ class Workspace {
       renderTabs(this.el.modeTabs, [{ id: "write", label: "Write" }, { id: "preview", label: "Preview" }],
         entry.mode, (mode) => this.setMode(mode), "preview");
     }
-    this.showFile(entry.path);
+    if (entry.path) this.showFile(entry.path);
     this.setMode(markdown ? entry.mode : "write");
+    // A challenge in the candidate's language shows its picker until a language is chosen.
+    const picking = this.languages.render(entry, entry.submitted || this.ended);
+    this.el.fileTabs.hidden = picking;
+    if (picking) this.el.editor.hidden = this.el.fileNote.hidden = true;
     this.runner.show(itemId);
     this.renderButtons();
+  }
+
+  /** Ask the server for `name`, then show that language's files; resolves true on success. */
+  async chooseLanguage(entry, name) {
+    // The current language's edits must reach the server first: they are not shown afterwards.
+    if (!(await entry.saver.flush())) {
+      showAlert(this.el.alerts, `The language was not changed: ${entry.saver.message || "your latest changes are not saved yet."}`, { tone: "bad", key: "language" });
+      return false;
+    }
+    let fresh;
+    try {
+      fresh = await api(`${this.base}/api/items/${entry.id}/language`, { method: "POST", body: { language: name } });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "AttemptClosed") this.end(error.message);
+      else showAlert(this.el.alerts, `The language was not changed: ${error.message}`, { tone: "bad", key: "language" });
+      return false;
+    }
+    if (this.shown && this.shown.entry === entry) this.shown = null; // its states are replaced
+    Object.assign(entry, { language: fresh.language, languages: fresh.languages, files: fresh.files });
+    this.loadFiles(entry);
+    if (this.current === entry) {
+      this.select(entry.id);
+      this.view.focus();
+    }
+    return true;
   }
 
   /** Keep the displayed file's state (text, cursor, undo history) before showing another. */
@@ -353,7 +393,7 @@ class Workspace {
     const entry = this.current;
     const locked = entry.submitted || this.ended;
     this.el.run.hidden = !entry.runnable;
-    this.el.run.disabled = locked || this.runner.busy;
+    this.el.run.disabled = locked || this.runner.busy || LanguageChoice.needed(entry);
     this.el.run.textContent = this.runner.busy ? "Running…" : "Run tests";
     this.el.submit.disabled = locked;
     this.el.submit.textContent = entry.submitted ? "Submitted" : "Submit this challenge";

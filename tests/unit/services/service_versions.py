@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assessor.challenges.reader import read_challenge
+from assessor.extensions import db
 from assessor.models import ChallengeVersion
 from tests.factories import make_version
 
@@ -28,9 +29,12 @@ MANIFEST = [
 def service_version() -> ChallengeVersion:
     """Store the fixture as a `service` version; its manifest is a stand-in."""
     spec = read_challenge(FOLDER)
-    return make_version(
+    version = make_version(
         kind="service",
         meta=spec.meta(),
         manifest=MANIFEST,
         files={"starter": dict(spec.starter), "tests": dict(spec.tests), "solution": {}},
     )
+    version.title, version.statement = spec.title, spec.statement
+    db.session.commit()
+    return version
