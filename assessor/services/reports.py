@@ -10,10 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from assessor.extensions import db
+from assessor.kinds.service import language_of
+from assessor.kinds.service_options import LANGUAGES
 from assessor.models import Attempt, Draft, Submission, SubmissionKind, SubmissionStatus, User
 from assessor.services import NotFound
 from assessor.services.audience import EVERYONE, Audience
 from assessor.services.dashboard import row_view
+from assessor.services.grading import CANDIDATE_OUTPUT_HEADER
 from assessor.services.integrity import Integrity, integrity_of
 from assessor.services.progress import attempt_progress
 from assessor.services.review_views import ReviewSummary, review_summary
@@ -75,6 +78,8 @@ class ItemReport:
     saves: int
     score: dict[str, Any]  # the dashboard's view of this challenge: label, tone, text
     spreads: tuple[Spread, ...]  # reviewers' points per criterion, when it has a rubric
+    language: str | None = None  # the label of the language written in, for a kind offering some
+    service_output: str = ""  # what the candidate's service printed in the final run (build first)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +168,7 @@ def _item(attempt, item, submissions, score, spreads) -> ItemReport:
     )
     starter = item.version.files.get("starter", {})
     source = final.files if final else (draft.files if draft else None)
+    language = _language(item.version, final, draft)
     return ItemReport(
         facts=item_facts(item),
         number=item.position + 1,
@@ -171,13 +177,29 @@ def _item(attempt, item, submissions, score, spreads) -> ItemReport:
         final=_final(final) if final else None,
         files=tuple(
             CodeFile(p, text, starter.get(p, ""))
-            for p, text in candidate_files(item.version, source).items()
+            for p, text in candidate_files(item.version, source, language).items()
         ),
         runs=sum(1 for s in submissions if s.item_id == item.id and s.kind is SubmissionKind.RUN),
         saves=draft.revision if draft else 0,
         score=score,
         spreads=spreads,
+        language=LANGUAGES.get(language, language) if language else None,
+        service_output=_candidate_output(final.stdout_tail if final else ""),
     )
+
+
+def _language(version, final: Submission | None, draft: Draft | None) -> str | None:
+    """Return the language written in: the submitted files' folder, else the draft's pick."""
+    if not version.kind_plugin.languages(version.material):
+        return None
+    if final is not None:
+        return language_of(final.files or {})
+    return draft.language if draft else None
+
+
+def _candidate_output(stdout_tail: str) -> str:
+    # Grading stores the tests' output, then the candidate's own under a header line.
+    return (stdout_tail or "").partition(f"\n{CANDIDATE_OUTPUT_HEADER}\n")[2]
 
 
 def _final(submission: Submission) -> FinalView:
