@@ -328,7 +328,9 @@ def read_challenge(folder: str | Path) -> ChallengeSpec:
         )
     editable = reader.editable(meta.get("editable"), starter)
     options = kind.read_options(data if isinstance(data, dict) else {}, starter, reader.problem)
-    kind.check_folder(FolderParts(starter, solution, wrong, tests, editable), reader.problem)
+    kind.check_folder(
+        FolderParts(starter, solution, wrong, tests, editable, options), reader.problem
+    )
     rubric = reader.rubric(
         reader.yaml_file(
             "rubric.yaml",

@@ -30,11 +30,13 @@ def make_job(
     image: str,
     select: Sequence[str] = (),
     expected: Sequence[str] = (),
+    service: sandbox.Service | None = None,
 ) -> sandbox.Job:
     """Build a job: starter files overlaid with the candidate's, and the chosen tests.
 
     Read-only starter files always come from the challenge, so a candidate cannot replace
-    them; only the editable files the caller passes in differ from the starter.
+    them; only the editable files the caller passes in differ from the starter. A `service`
+    makes the files an HTTP service in its language, started before the tests run.
     """
     files = dict(starter)
     files.update(candidate)
@@ -45,4 +47,5 @@ def make_job(
         expected=tuple(expected),
         limits=sandbox_limits(limits),
         image=image,
+        service=service,
     )

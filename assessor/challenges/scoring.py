@@ -14,6 +14,8 @@ RUN_ENDINGS = {
     RunStatus.OUTPUT_EXCEEDED: "the run printed more than its output limit",
     RunStatus.CRASHED: "the test process crashed before this test reported",
     RunStatus.INFRASTRUCTURE_ERROR: "the grading infrastructure failed",
+    RunStatus.SERVICE_FAILED: "the service did not start: its build failed, it exited, "
+    "or it never answered (see the build and service output)",
 }
 
 

@@ -6,6 +6,7 @@ from assessor.kinds.design import DesignKind
 from assessor.kinds.errors import KindError, KindNotInstalled, NotRunnable, ReferenceFailed
 from assessor.kinds.http_api import HttpApiKind
 from assessor.kinds.registry import DEFAULT_KIND, find_kind, get_kind, kind_names, register
+from assessor.kinds.service import ServiceKind
 
 __all__ = [
     "DEFAULT_KIND",
@@ -21,6 +22,7 @@ __all__ = [
     "PythonModuleKind",
     "ReferenceFailed",
     "Scoring",
+    "ServiceKind",
     "find_kind",
     "get_kind",
     "kind_names",
@@ -30,3 +32,4 @@ __all__ = [
 register(PythonModuleKind())
 register(HttpApiKind())
 register(DesignKind())
+register(ServiceKind())

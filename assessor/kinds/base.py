@@ -56,6 +56,7 @@ class FolderParts:
     wrong: Mapping[str, Mapping[str, str]]
     tests: Mapping[str, str]
     editable: Sequence[str]
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # read_options' result
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +113,10 @@ class ChallengeKindPlugin(abc.ABC):
     def test_files(self, material: Material, which: TestSet) -> dict[str, str]:
         """Return the test files a run carries; `public` ones are also shown to candidates."""
         return {}
+
+    def languages(self, material: Material) -> tuple[str, ...]:
+        """Return the languages a candidate picks from; empty when there is nothing to pick."""
+        return ()
 
     @abc.abstractmethod
     def build_job(

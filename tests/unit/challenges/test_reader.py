@@ -66,7 +66,7 @@ def test_unknown_keys_and_bad_values_are_each_reported(adder):
     for expected in (
         "challenge.yaml: colour: unknown key",
         "challenge.yaml: title: must be a non-empty string",
-        "challenge.yaml: kind: must be one of code, http-api, design, got 'quiz'",
+        "challenge.yaml: kind: must be one of code, http-api, design, service, got 'quiz'",
         "challenge.yaml: skills: unknown skill 'databases'",
         "challenge.yaml: difficulty: must be one of",
         "challenge.yaml: minutes: must be a whole number",

@@ -14,7 +14,7 @@ from assessor.kinds import (
     get_kind,
     kind_names,
 )
-from tests.unit.kinds.conftest import FIXTURE_OF, FIXTURES, ROOT
+from tests.unit.kinds.conftest import FIXTURE_OF, FIXTURES, ROOT, as_run, reference_files
 
 REPORT_PARTIALS = ROOT / "templates" / "staff" / "report"
 
@@ -55,7 +55,7 @@ def test_a_public_run_never_carries_hidden_tests(kind, spec):
     material = Material.of_spec(spec)
     public = kind.test_files(material, "public")
     assert not any(path.startswith("hidden/") for path in public)
-    job = kind.build_job(material, spec.solution, which="public", image="img")
+    job = kind.build_job(material, reference_files(kind, spec), which="public", image="img")
     if kind.runnable:
         assert dict(job.tests) == public
     else:
@@ -63,13 +63,14 @@ def test_a_public_run_never_carries_hidden_tests(kind, spec):
 
 
 def test_a_full_run_carries_every_test_and_the_candidates_files_over_the_starter(kind, spec):
-    job = kind.build_job(Material.of_spec(spec), spec.solution, which="all", image="img")
+    files = reference_files(kind, spec)
+    job = kind.build_job(Material.of_spec(spec), files, which="all", image="img")
     if not kind.runnable:
         assert job is None
         return
     assert isinstance(job, sandbox.Job) and job.image == "img"
     assert set(spec.tests) <= set(job.tests)
-    assert dict(job.files) == {**spec.starter, **spec.solution}
+    assert dict(job.files) == as_run(kind, spec, files)
     assert job.limits.wall_s == spec.limits["timeout_s"]
 
 
@@ -80,7 +81,9 @@ def test_the_reference_scores_full_marks_against_the_trusted_manifest(kind, spec
         with pytest.raises(NotRunnable):
             kind.score(manifest, sandbox.Result.infrastructure_error("unused"))
         return
-    job = kind.build_job(Material.of_spec(spec), spec.solution, which="all", image="img")
+    job = kind.build_job(
+        Material.of_spec(spec), reference_files(kind, spec), which="all", image="img"
+    )
     card = kind.score(manifest, sandbox.run(job, fake_backend))
     assert card.max_score > 0 and card.score == card.max_score
 

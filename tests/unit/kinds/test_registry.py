@@ -8,10 +8,11 @@ from assessor.kinds.registry import unregister
 from assessor.models import ChallengeVersion
 
 
-def test_the_three_kinds_are_registered_by_name():
-    assert kind_names() == ("code", "http-api", "design")
+def test_the_four_kinds_are_registered_by_name():
+    assert kind_names() == ("code", "http-api", "design", "service")
     assert DEFAULT_KIND in kind_names()
-    assert [get_kind(n).label for n in kind_names()] == ["code", "HTTP API", "written answer"]
+    labels = [get_kind(n).label for n in kind_names()]
+    assert labels == ["code", "HTTP API", "written answer", "HTTP service"]
     assert get_kind("code").description == "Python module"
 
 
