@@ -72,7 +72,8 @@ class StoreLog(OutputCollector):
 
     def text(self) -> str:
         """Return what the store printed, for an error message."""
-        return (bytes(self.stdout) + bytes(self.stderr)).decode("utf-8", "replace")[-2000:]
+        said = bytes(self.stdout).decode("utf-8", "replace")[-1000:]
+        return said + bytes(self.stderr).decode("utf-8", "replace")[-2000:]
 
 
 def await_ready(kind: str, log: StoreLog, timeout_s: float = STORE_READY_S) -> None:

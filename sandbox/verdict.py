@@ -145,6 +145,8 @@ def _service_failure(job: Job, state: dict, theirs: CandidateObservation) -> str
         why = str(state.get("reason") or "it never answered")
     if theirs.exit_code is not None and why == "the build failed":
         why += f" with exit code {theirs.exit_code}"
+    if str(state.get("reason", "")).startswith("the candidate's container ended"):
+        why += f"; the tests stopped waiting after {state.get('waited_s', 0):g} s"
     return (
         f"service failed: the service did not answer GET {spec.ready} on port {spec.port} "
         f"within {spec.startup_s:g} s ({why}); see the candidate's output"
