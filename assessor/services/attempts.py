@@ -38,6 +38,7 @@ from assessor.services.submissions import (
     load_attempt,
     outside_language,
     request_run,
+    starter_files,
 )
 from sandbox.policy import MAX_FILE_KB, MAX_TOTAL_KB, size_problems
 
@@ -340,7 +341,13 @@ def save_draft(
         raise DraftRejected(["the save carries no valid revision"])
     draft = target.draft
     # Revision 0 is the starter code: saving it unchanged creates nothing.
-    current = draft.files if draft else candidate_files(item_of(attempt, item_id).version)
+    # Revision 0 is the starter code (a draft made by picking a language holds no files yet);
+    # the version's files are loaded only then: they are large, and saves are frequent.
+    if draft is None or draft.revision == 0:
+        starter = starter_files(item_of(attempt, item_id).version)
+        current = {**starter, **(draft.files if draft else {})}
+    else:
+        current = draft.files
     revision = draft.revision if draft else 0
     merged = {**current, **files}
     now = utcnow()

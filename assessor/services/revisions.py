@@ -12,7 +12,7 @@ from sqlalchemy import select
 from assessor.extensions import db
 from assessor.models import Attempt, Draft, DraftSnapshot
 from assessor.services import NotFound
-from assessor.services.submissions import candidate_files, final_submission, item_of
+from assessor.services.submissions import final_submission, item_of, starter_files
 from assessor.services.timeline import Saved
 
 MAX_LINES_COMPARED = 20_000  # per file: a huge paste must not stall the page on difflib
@@ -92,7 +92,7 @@ def saves_of(attempt: Attempt) -> list[Saved]:
 
 
 def _versions(attempt_id: int, item) -> list[tuple[int, datetime | None, Mapping[str, str]]]:
-    versions = [(0, None, candidate_files(item.version))]
+    versions = [(0, None, starter_files(item.version))]
     draft = db.session.scalar(
         select(Draft).where(Draft.attempt_id == attempt_id, Draft.item_id == item.id)
     )

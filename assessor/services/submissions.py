@@ -92,6 +92,12 @@ def candidate_files(
     }
 
 
+def starter_files(version: ChallengeVersion) -> dict[str, str]:
+    """Return the starter text of every editable file, whatever language was chosen."""
+    starter = version.files.get("starter", {})
+    return {path: starter.get(path, "") for path in version.editable}
+
+
 def outside_language(paths: Sequence[str], language: str | None, label: str) -> list[str]:
     """Name each path that lies outside the chosen language's folder, as a save's problems."""
     if language is None:

@@ -179,3 +179,16 @@ def test_a_run_needs_a_language_and_its_folder(attempt, item):
     run = attempts.run_tests(attempt.id, item, {"node/server.js": NODE})
     stored = db.session.get(Submission, run.id)
     assert (stored.kind, stored.files) == (SubmissionKind.RUN, {"node/server.js": NODE})
+
+
+def test_saving_the_starter_unchanged_after_a_pick_creates_no_revision(attempt, item, version):
+    chosen = attempts.choose_language(attempt.id, item, "node")
+    starter = {f.path: f.text for f in chosen.files if f.editable}
+    saved = attempts.save_draft(attempt.id, item, starter, 0)
+    assert (saved.revision, saved.changed) == (0, False)
+    attempts.save_draft(attempt.id, item, {"node/server.js": NODE}, 0)
+    # The first revision holds every language's files, so the reviewer's diffs start from
+    # the starter code rather than from nothing.
+    python_starter = version.files["starter"]["python/app.py"]
+    [snapshot] = db.session.scalar(select(Draft)).snapshots
+    assert snapshot.files == {"node/server.js": NODE, "python/app.py": python_starter}

@@ -57,7 +57,8 @@ def test_choosing_a_language_answers_the_item_with_its_files(client, base, attem
         json={"files": {"node/server.js": "// mine\n"}, "revision": chosen["revision"]},
     )
     assert saved.status_code == 200
-    assert db.session.scalar(select(Draft.files)) == {"node/server.js": "// mine\n"}
+    draft = db.session.scalar(select(Draft))
+    assert (draft.language, draft.files["node/server.js"]) == ("node", "// mine\n")
 
 
 def test_an_unknown_language_is_a_clear_json_error(client, base, attempt):
