@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -138,7 +137,9 @@ def build_image(
     directory = cache or cache_dir()
     with _engine(client) as client, _build_lock(directory):
         if row is not None:
-            _build_variant(client, row, method, directory, progress, refresh_base)
+            from .variant_build import build_variant
+
+            build_variant(client, row, method, directory, progress, refresh_base)
         elif method == "offline":
             from .offline import build_offline
 
@@ -164,23 +165,6 @@ def _variant_row(name: str | None) -> Variant | None:
     if name is None or name == "python":
         return None
     return variant(name)
-
-
-def _build_variant(client, row: Variant, method: str, directory: Path, progress, refresh_base):
-    from . import variant_build
-
-    if method == "offline":
-        variant_build.build_variant_offline(
-            client, row, cache_dir=directory, progress=progress, refresh_base=refresh_base
-        )
-        return
-    _stream_build(
-        client,
-        progress,
-        fileobj=io.BytesIO(variant_build.dockerfile_context(row)),
-        custom_context=True,
-        tag=row.image,
-    )
 
 
 def _build_dockerfile(client, image: str, version: str, progress) -> None:

@@ -33,6 +33,7 @@ class Variant:
     # is committed. For work that needs the image's own binaries (initdb, go install std).
     setup: tuple[str, ...] = ()
     command: tuple[str, ...] = ()  # the image's CMD; empty: the harness's
+    prune: tuple[str, ...] = ()  # globs of root fs entries never used in a sandbox, left out
     notes: str = ""
 
     @property
@@ -57,7 +58,11 @@ class Variant:
         if self.name == "python":
             return harness_version()
         digest = hashlib.sha256(f"variant {VARIANT_RECIPE}\n{harness_version()}\n".encode())
-        digest.update(repr((self.kind, self.packages, self.env, self.setup, self.command)).encode())
+        digest.update(
+            repr(
+                (self.kind, self.packages, self.env, self.setup, self.command, self.prune)
+            ).encode()
+        )
         if self.kind == "store":
             digest.update(STORE_SCRIPT.read_bytes())
         return digest.hexdigest()[:20]
@@ -93,6 +98,8 @@ VARIANTS: dict[str, Variant] = {
             # Debian ships std compiled with cgo; recompiled without it here, so each build
             # compiles only the candidate's package instead of net/http and its dependencies.
             setup=("go", "install", "std"),
+            # The compiler's own packages (145 MB): only rebuilding the toolchain needs them.
+            prune=("./usr/lib/go-*/pkg/linux_amd64/cmd", "./usr/lib/go-*/pkg/linux_amd64/cmd/*"),
         ),
         Variant(
             "java",
@@ -111,6 +118,15 @@ VARIANTS: dict[str, Variant] = {
             "postgres",
             "store",
             packages=("postgresql-15",),
+            # The JIT's LLVM (150 MB; jit is off) and the package's unused default cluster.
+            prune=(
+                "./usr/lib/*/libLLVM-*",
+                "./usr/lib/*/libz3.so*",
+                "./usr/lib/postgresql/*/lib/llvmjit*",
+                "./usr/lib/postgresql/*/lib/bitcode*",
+                "./var/lib/postgresql/*/main*",
+                "./etc/postgresql/*/main*",
+            ),
             setup=_store_command("init-postgres"),
             command=_store_command("postgres"),
         ),

@@ -6,6 +6,7 @@ the harness takes seconds: it re-packs the cached base with the new harness and 
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import io
 import os
@@ -164,10 +165,17 @@ def _file_entry(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
     return info, io.BytesIO(data)
 
 
-def compose(base: Path, libs: Path, out: Path, extra: dict[str, bytes] | None = None) -> None:
+def compose(
+    base: Path,
+    libs: Path,
+    out: Path,
+    extra: dict[str, bytes] | None = None,
+    prune: tuple[str, ...] = (),
+) -> None:
     """Write the image's root fs: the base, the sandbox user, the libraries, the harness.
 
-    `extra` maps absolute paths to the contents of further (executable) files to ship.
+    `extra` maps absolute paths to the contents of further (executable) files to ship;
+    base entries matching a `prune` glob (e.g. "./usr/lib/*/libLLVM-*") are left out.
     """
     accounts = {
         "./etc/passwd": f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}::/tmp:/usr/sbin/nologin\n",
@@ -177,6 +185,8 @@ def compose(base: Path, libs: Path, out: Path, extra: dict[str, bytes] | None = 
     with tarfile.open(base) as src, tarfile.open(out, "w") as dst:
         present: set[str] = set()
         for member in src:
+            if prune and any(fnmatch.fnmatchcase(member.name, pattern) for pattern in prune):
+                continue
             present.add(member.name.rstrip("/"))
             if member.name in accounts:
                 data = src.extractfile(member).read() + accounts[member.name].encode()

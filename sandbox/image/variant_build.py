@@ -8,6 +8,7 @@ row becomes a Dockerfile on top of the default image instead.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tarfile
@@ -59,7 +60,7 @@ def build_variant_offline(
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix="image-") as tmp:
         rootfs = Path(tmp, "rootfs.tar")
         progress(f"root fs: {row.name} base + sandbox user + libraries + harness")
-        compose(base, libs, rootfs, extra_files(row))
+        compose(base, libs, rootfs, extra_files(row), row.prune)
         progress(f"docker import as {repository}:{staging_tag}")
         client.api.import_image_from_file(
             str(rootfs), repository=repository, tag=staging_tag, changes=changes
@@ -128,3 +129,41 @@ def dockerfile_context(row: Variant, base: str | None = None) -> bytes:
             info.size, info.mode = len(content), 0o755
             archive.addfile(info, io.BytesIO(content))
     return data.getvalue()
+
+
+def build_variant(client, row: Variant, method: str, directory: Path, progress, refresh_base):
+    """Build the row's image by `method`, then remove the image it replaced, if unused."""
+    from . import _stream_build
+
+    previous = _image_id(client, row.image)
+    if method == "offline":
+        build_variant_offline(
+            client, row, cache_dir=directory, progress=progress, refresh_base=refresh_base
+        )
+    else:
+        _stream_build(
+            client,
+            progress,
+            fileobj=io.BytesIO(dockerfile_context(row)),
+            custom_context=True,
+            tag=row.image,
+        )
+    if previous and previous != _image_id(client, row.image):
+        _remove_quietly(client, previous)
+
+
+def _image_id(client, image: str) -> str | None:
+    import docker
+
+    try:
+        return client.api.inspect_image(image)["Id"]
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _remove_quietly(client, image_id: str) -> None:
+    """Remove a replaced image: each harness change would otherwise leave hundreds of MB."""
+    import docker
+
+    with contextlib.suppress(docker.errors.APIError):
+        client.api.remove_image(image_id)  # refused while a container or another tag uses it

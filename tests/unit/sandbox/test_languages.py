@@ -188,23 +188,25 @@ def _entrypoint():
     return module
 
 
-def test_the_redis_seed_runs_one_quoted_command_a_line(monkeypatch):
-    import redis
-
+def test_the_redis_seed_runs_one_quoted_command_a_line():
     entrypoint = _entrypoint()
     sent = []
 
     class Client:
-        def execute_command(self, *args):
+        def call(self, *args):
             if args[0] == "BOOM":
-                raise redis.ResponseError("ERR unknown command 'BOOM'")
+                raise entrypoint.RedisError("ERR unknown command 'BOOM'")
             sent.append(args)
 
-    monkeypatch.setattr(entrypoint, "redis_client", Client)
-    entrypoint.seed_redis("SET greeting \"hello world\"\n\n# a comment\nRPUSH queue a 'b c'\n")
-    assert sent == [("SET", "greeting", "hello world"), ("RPUSH", "queue", "a", "b c")]
+        def close(self):
+            sent.append("closed")
+
+    entrypoint.seed_redis("SET greeting \"hello world\"\n\n# a comment\nRPUSH q a 'b c'\n", Client)
+    assert sent == [("SET", "greeting", "hello world"), ("RPUSH", "q", "a", "b c"), "closed"]
     with pytest.raises(entrypoint.SeedFailed, match="line 2: ERR unknown command"):
-        entrypoint.seed_redis("SET a 1\nBOOM\n")
+        entrypoint.seed_redis("SET a 1\nBOOM\n", Client)
+    with pytest.raises(entrypoint.SeedFailed, match="line 1: No closing quotation"):
+        entrypoint.seed_redis('SET a "1\n', Client)
     assert entrypoint.main(["nonsense"]) == 2
 
 
