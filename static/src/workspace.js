@@ -212,14 +212,17 @@ class Workspace {
       else showAlert(this.el.alerts, `The language was not changed: ${error.message}`, { tone: "bad", key: "language" });
       return false;
     }
+    this.useFiles(entry, fresh);
+    if (this.current === entry) this.view.focus();
+    return true;
+  }
+
+  /** Show the files of the item as the server now describes it (another language's). */
+  useFiles(entry, fresh) {
     if (this.shown && this.shown.entry === entry) this.shown = null; // its states are replaced
     Object.assign(entry, { language: fresh.language, languages: fresh.languages, files: fresh.files });
     this.loadFiles(entry);
-    if (this.current === entry) {
-      this.select(entry.id);
-      this.view.focus();
-    }
-    return true;
+    if (this.current === entry) this.select(entry.id);
   }
 
   /** Keep the displayed file's state (text, cursor, undo history) before showing another. */
@@ -346,6 +349,7 @@ class Workspace {
         try {
           const data = await api(`${this.base}/api/workspace`);
           const fresh = data.items.find((i) => i.id === entry.id);
+          if (fresh.language !== entry.language) this.useFiles(entry, fresh); // switched elsewhere
           this.applyFiles(entry, Object.fromEntries(fresh.files.filter((f) => f.editable).map((f) => [f.path, f.text])));
           entry.saver.reset(fresh.revision);
           box.remove();
