@@ -114,6 +114,10 @@ class ChallengeKindPlugin(abc.ABC):
         """Return the test files a run carries; `public` ones are also shown to candidates."""
         return {}
 
+    def unrunnable_reason(self, candidate: Mapping[str, str]) -> str:
+        """Say why `build_job` built no run for these files (they score nothing)."""
+        return "the submission holds nothing to run"
+
     def languages(self, material: Material) -> tuple[str, ...]:
         """Return the languages a candidate picks from; empty when there is nothing to pick."""
         return ()

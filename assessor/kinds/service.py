@@ -53,6 +53,12 @@ class ServiceKind(PythonModuleKind):
         """Return the languages a candidate may pick, in the challenge's order."""
         return tuple(material.options.get("languages", {}))
 
+    def unrunnable_reason(self, candidate: Mapping[str, str]) -> str:
+        """Say why nothing ran: no language was chosen, or the files mix languages."""
+        if not candidate:
+            return "no language was chosen, so nothing was built or run"
+        return "the files are not those of one allowed language, so nothing was built or run"
+
     def check_folder(self, parts: FolderParts, problem: ProblemSink) -> None:
         """Check the shared suite, the seeds, and a reference in every declared language."""
         tests = {p: t for p, t in parts.tests.items() if not p.startswith("fixtures/")}

@@ -52,7 +52,7 @@ class Claim:
     submission_id: int
     token: str
     tries: int
-    job: sandbox.Job
+    job: sandbox.Job | None  # None: the kind runs nothing for these files (scored as such)
     manifest: list
     kind: SubmissionKind
     candidate: dict  # the editable files only: review flags concern what the candidate wrote
@@ -131,7 +131,7 @@ def claim(
         image=image,
         expected=tuple(e["id"] for e in manifest),
     )
-    if job is None:
+    if job is None and not challenge_kind.runnable:
         raise NotRunnable(f"a {challenge_kind.description} challenge is not run in the sandbox")
     db.session.commit()
     return Claim(submission_id, token, tries, job, manifest, kind, candidate, challenge_kind)
@@ -140,6 +140,9 @@ def claim(
 def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus | None:
     """Run the claimed job and store the result; raise GradingRetry on infrastructure errors."""
     db.session.remove()  # no connection is held while the sandbox runs
+    if claim_.job is None:  # e.g. a service challenge submitted before a language was chosen
+        result = nothing_ran(claim_.challenge_kind.unrunnable_reason(claim_.candidate))
+        return store(claim_, result, claim_.challenge_kind.score(claim_.manifest, result))
     result = sandbox.run(claim_.job, backend)
     if result.status is sandbox.RunStatus.INFRASTRUCTURE_ERROR:
         release(claim_, f"waiting for the grading infrastructure: {result.detail}")
@@ -147,6 +150,13 @@ def run_and_store(claim_: Claim, backend: sandbox.Backend) -> SubmissionStatus |
     trusted = set(claim_.job.files) - set(claim_.candidate)
     card = claim_.challenge_kind.score(claim_.manifest, result, trusted_paths=trusted)
     return store(claim_, result, card)
+
+
+def nothing_ran(reason: str) -> sandbox.Result:
+    """Return the result of a submission with nothing to run: every test counts as failed."""
+    return dataclasses.replace(
+        sandbox.Result.infrastructure_error(reason), status=sandbox.RunStatus.COMPLETED
+    )
 
 
 def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | None:
@@ -170,7 +180,9 @@ def store(claim_: Claim, result: sandbox.Result, card) -> SubmissionStatus | Non
             stdout_tail=combined_output(result),
             stderr_tail=result.stderr_tail,
             run_seconds=result.duration_s,
-            error=None if result.status is sandbox.RunStatus.COMPLETED else result.detail,
+            error=None
+            if result.status is sandbox.RunStatus.COMPLETED and result.tests
+            else result.detail or None,
             finished_at=utcnow(),
             graded_by=claim_.token.rsplit("#", 1)[0],
             lease_owner=None,

@@ -192,3 +192,21 @@ def test_saving_the_starter_unchanged_after_a_pick_creates_no_revision(attempt, 
     python_starter = version.files["starter"]["python/app.py"]
     [snapshot] = db.session.scalar(select(Draft)).snapshots
     assert snapshot.files == {"node/server.js": NODE, "python/app.py": python_starter}
+
+
+def test_a_final_submission_without_a_language_scores_nothing_and_says_why(attempt, item):
+    from assessor.models import Submission, SubmissionKind, SubmissionStatus
+    from assessor.services import grading
+
+    submission = Submission(
+        attempt_id=attempt.id, item_id=item, kind=SubmissionKind.FINAL, files={}
+    )
+    db.session.add(submission)
+    db.session.commit()
+    sid = submission.id
+    # No sandbox is needed: nothing is built or run, so the backend must never be called.
+    assert grading.grade(sid, object(), "img") is SubmissionStatus.GRADED
+    graded = db.session.get(Submission, sid)
+    assert graded.score == 0 and graded.max_score == 3
+    assert "no language was chosen" in graded.error
+    assert {r.outcome for r in graded.results} == {"failed"}
