@@ -30,8 +30,14 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _dispatch
 
 
+class Server(ThreadingHTTPServer):
+    """One thread per request: whatever the handlers share needs a lock."""
+
+    daemon_threads = True
+    request_queue_size = 128  # bursts of simultaneous clients must not be refused
+
+
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
-    # Threads: the tests send concurrent requests, so whatever the handlers share needs a lock.
-    with ThreadingHTTPServer(("127.0.0.1", port), Handler) as server:
+    with Server(("127.0.0.1", port), Handler) as server:
         server.serve_forever()
