@@ -155,7 +155,10 @@ class Box:
 
 
 class Pair:
-    """The two containers of one run: created, attached and started, then given one job."""
+    """The containers of one run, created, attached and started, then given one job.
+
+    The candidate's and the tester's; for a service run, one more per datastore.
+    """
 
     def __init__(
         self,

@@ -84,7 +84,10 @@ def _status(
         who = (
             "the host killed the containers" if seen.deadline_hit else "the test process was killed"
         )
-        return RunStatus.TIMED_OUT, f"timed out: the run exceeded {limits.wall_s:g} s; {who}"
+        spent = f"{limits.wall_s:g} s"
+        if job.service is not None and seen.deadline_hit:  # the host's budget covers start-up
+            spent = f"{job.service.startup_s:g} s of start-up and {spent} of tests"
+        return RunStatus.TIMED_OUT, f"timed out: the run exceeded {spent}; {who}"
     if theirs.oom_killed or seen.oom_killed or oom.get("oom_kill", 0) > 0:
         where = "the candidate's code" if theirs.oom_killed else "a process of the test run"
         evidence = "; ".join(theirs.evidence + seen.evidence) or f"oom counters {oom}"
