@@ -173,6 +173,8 @@ def test_simultaneous_retries_create_one_order(base_url, http):
 
         def retry(customer=customer, key=key, barrier=barrier, responses=responses, lock=lock):
             with requests.Session() as session:
+                # Connect first, so that the requests themselves arrive together.
+                session.get(f"{base_url}/health", timeout=10)
                 barrier.wait(timeout=10)
                 resp = session.post(
                     f"{base_url}/orders",

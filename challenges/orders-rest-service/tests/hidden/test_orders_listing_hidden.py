@@ -217,6 +217,8 @@ def test_racing_pay_and_cancel_have_one_winner(base_url, http):
 
     def change(order_id, status):
         with requests.Session() as session:
+            # Connect first, so that the requests themselves arrive together.
+            session.get(f"{base_url}/health", timeout=10)
             barrier.wait(timeout=10)
             resp = session.patch(
                 f"{base_url}/orders/{order_id}", json={"status": status}, timeout=10
