@@ -119,14 +119,19 @@ public final class Main {
         }
     }
 
-    private static Map<String, String> query(String raw) {
+    private static Map<String, String> query(String raw) throws ApiError {
         Map<String, String> params = new HashMap<>();
-        if (raw != null) {
+        if (raw == null) {
+            return params;
+        }
+        try {
             for (String pair : raw.split("&")) {
                 String[] kv = pair.split("=", 2);
                 String name = URLDecoder.decode(kv[0], StandardCharsets.UTF_8);
                 params.putIfAbsent(name, kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
             }
+        } catch (IllegalArgumentException badEscape) {
+            throw new ApiError(400, "bad_request", "The query string is malformed.");
         }
         return params;
     }
