@@ -15,8 +15,12 @@ from .recipe import harness_version
 # Bump when the way a row becomes an image changes without any row changing.
 VARIANT_RECIPE = "1"
 LABEL_IMAGE = "org.assessor.sandbox.image"
-STORE_SCRIPT = Path(__file__).resolve().parent / "store_entrypoint.py"
-STORE_SCRIPT_PATH = "/usr/local/lib/assessor-store/entrypoint.py"
+SCRIPT_DIR = Path(__file__).resolve().parent  # the scripts rows ship, by file name
+SCRIPTS_IN_IMAGE = "/usr/local/lib/assessor"
+STORE_SCRIPT_PATH = f"{SCRIPTS_IN_IMAGE}/store_entrypoint.py"
+GOPROXY_DIR = "/usr/share/assessor/goproxy"
+# Debian's Go libraries the go image serves as modules: PostgreSQL and Redis clients.
+GO_MODULES = ("github.com/lib/pq", "github.com/gomodule/redigo")
 READY_LINE = "assessor-store: ready"
 PGDATA = "/var/lib/assessor/pgdata"
 
@@ -34,6 +38,7 @@ class Variant:
     setup: tuple[str, ...] = ()
     command: tuple[str, ...] = ()  # the image's CMD; empty: the harness's
     prune: tuple[str, ...] = ()  # globs of root fs entries never used in a sandbox, left out
+    files: tuple[str, ...] = ()  # scripts of this folder shipped to SCRIPTS_IN_IMAGE
     notes: str = ""
 
     @property
@@ -54,7 +59,7 @@ class Variant:
         return LABEL_HARNESS if self.name == "python" else LABEL_IMAGE
 
     def version(self) -> str:
-        """Return the hash of the harness, this row and the store script: the image's label."""
+        """Return the hash of the harness, this row and its scripts: the image's label."""
         if self.name == "python":
             return harness_version()
         digest = hashlib.sha256(f"variant {VARIANT_RECIPE}\n{harness_version()}\n".encode())
@@ -63,8 +68,8 @@ class Variant:
                 (self.kind, self.packages, self.env, self.setup, self.command, self.prune)
             ).encode()
         )
-        if self.kind == "store":
-            digest.update(STORE_SCRIPT.read_bytes())
+        for name in self.files:
+            digest.update(f"\0{name}\0".encode() + (SCRIPT_DIR / name).read_bytes())
         return digest.hexdigest()[:20]
 
 
@@ -85,19 +90,32 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "go",
             "language",
-            packages=("golang-go",),
+            packages=(
+                "golang-go",
+                "golang-github-lib-pq-dev",
+                "golang-github-gomodule-redigo-dev",
+            ),
             env=(
                 ("GOCACHE", "/tmp/work/.cache/go-build"),  # noqa: S108 - the run's tmpfs
                 ("GOPATH", "/tmp/work/go"),  # noqa: S108 - the run's tmpfs
                 ("GOFLAGS", "-mod=mod"),
-                # No module is ever downloaded: the candidate's code uses the standard library.
-                ("GOPROXY", "off"),
+                # Modules come only from the image's own proxy of Debian's Go libraries
+                # (lib/pq, redigo), never from the network; nothing to check them against.
+                ("GOPROXY", f"file://{GOPROXY_DIR}"),
+                ("GOSUMDB", "off"),
                 ("GOTOOLCHAIN", "local"),
                 ("CGO_ENABLED", "0"),
             ),
             # Debian ships std compiled with cgo; recompiled without it here, so each build
-            # compiles only the candidate's package instead of net/http and its dependencies.
-            setup=("go", "install", "std"),
+            # compiles only the candidate's packages instead of net/http and its dependencies.
+            setup=(
+                "sh",
+                "-c",
+                # (rm: the build cache of `go install` would otherwise weigh 24 MB in the image)
+                "go install std && rm -rf /tmp/work && python3 -I -B "
+                f"{SCRIPTS_IN_IMAGE}/goproxy.py {GOPROXY_DIR} {' '.join(GO_MODULES)}",
+            ),
+            files=("goproxy.py",),
             # The compiler's own packages (145 MB): only rebuilding the toolchain needs them.
             prune=("./usr/lib/go-*/pkg/linux_amd64/cmd", "./usr/lib/go-*/pkg/linux_amd64/cmd/*"),
         ),
@@ -128,9 +146,16 @@ VARIANTS: dict[str, Variant] = {
                 "./etc/postgresql/*/main*",
             ),
             setup=_store_command("init-postgres"),
+            files=("store_entrypoint.py",),
             command=_store_command("postgres"),
         ),
-        Variant("redis", "store", packages=("redis-server",), command=_store_command("redis")),
+        Variant(
+            "redis",
+            "store",
+            packages=("redis-server",),
+            command=_store_command("redis"),
+            files=("store_entrypoint.py",),
+        ),
     )
 }
 LANGUAGES = tuple(name for name, row in VARIANTS.items() if row.kind == "language")

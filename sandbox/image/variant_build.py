@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ImageBuildFailed
-from .languages import LABEL_IMAGE, STORE_SCRIPT, STORE_SCRIPT_PATH, Variant
+from .languages import LABEL_IMAGE, SCRIPT_DIR, SCRIPTS_IN_IMAGE, Variant
 from .offline import Progress, base_tarball, compose, library_dir
 from .recipe import SANDBOX_UID, default_image, harness_version, import_changes
 
@@ -40,8 +40,8 @@ def variant_changes(row: Variant) -> list[str]:
 
 
 def extra_files(row: Variant) -> dict[str, bytes]:
-    """Return the files the row ships beside the harness (a store's entrypoint)."""
-    return {STORE_SCRIPT_PATH: STORE_SCRIPT.read_bytes()} if row.kind == "store" else {}
+    """Return the files the row ships beside the harness, by their path in the image."""
+    return {f"{SCRIPTS_IN_IMAGE}/{name}": (SCRIPT_DIR / name).read_bytes() for name in row.files}
 
 
 def build_variant_offline(
@@ -106,8 +106,7 @@ def dockerfile(row: Variant, base: str | None = None) -> str:
             "RUN apt-get update && apt-get install -y --no-install-recommends "
             f"{packages} && rm -rf /var/lib/apt/lists/*"
         )
-    if row.kind == "store":
-        lines.append(f"COPY entrypoint.py {STORE_SCRIPT_PATH}")
+    lines += [f"COPY {name} {SCRIPTS_IN_IMAGE}/{name}" for name in row.files]
     lines += [f"ENV {key}={_quoted(value)}" for key, value in row.env]
     if row.setup:
         lines.append("RUN " + json.dumps(list(row.setup)))
@@ -120,8 +119,7 @@ def dockerfile(row: Variant, base: str | None = None) -> str:
 def dockerfile_context(row: Variant, base: str | None = None) -> bytes:
     """Return the build context (the Dockerfile and any shipped file) as a tar archive."""
     files = {"Dockerfile": dockerfile(row, base).encode()}
-    if row.kind == "store":
-        files["entrypoint.py"] = STORE_SCRIPT.read_bytes()
+    files.update({name: (SCRIPT_DIR / name).read_bytes() for name in row.files})
     data = io.BytesIO()
     with tarfile.open(fileobj=data, mode="w") as archive:
         for name, content in files.items():

@@ -147,3 +147,34 @@ def test_a_broken_seed_is_reported_and_ends_the_store(postgres_image):
     assert done.returncode == 1
     assert done.stdout.startswith("assessor-store: seed failed: ")
     assert "syntax error" in done.stdout
+
+
+GO_PROGRAM = """\
+package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/lib/pq"
+)
+
+func main() {
+	fmt.Println(http.StatusTeapot, pq.QuoteIdentifier("t"), len(redis.Args{}.Add(1)))
+}
+"""
+GO_MOD = "module example.com/shop\n\ngo 1.19\n\nrequire github.com/lib/pq v1.10.7\n"
+
+
+def test_go_builds_net_http_with_debian_s_drivers_offline(docker_client, tmp_path):
+    ensure_language_image("go", client=docker_client, progress=_progress)
+    (tmp_path / "main.go").write_text(GO_PROGRAM)
+    (tmp_path / "go.mod").write_text(GO_MOD)  # redigo is missing: -mod=mod adds it
+    tmp_path.chmod(0o755)
+    script = "cp -r /src /tmp/work && cd /tmp/work && go build -o app . && ./app"
+    # The binary runs from /tmp: this container's tmpfs allows exec, unlike the default one.
+    hardened = [o if not o.startswith("--tmpfs") else "--tmpfs=/tmp:rw,exec" for o in HARDENED]
+    image = language_image("go")
+    done = _docker("run", "--rm", *hardened, "-v", f"{tmp_path}:/src:ro", image, "sh", "-c", script)
+    assert done.stdout.strip() == '418 "t" 1', done.stderr

@@ -64,9 +64,10 @@ def test_a_version_changes_with_its_row_the_harness_and_the_store_script(monkeyp
     assert dataclasses.replace(node, packages=(*node.packages, "jq")).version() != node.version()
     assert dataclasses.replace(node, env=(("A", "b"),)).version() != node.version()
     postgres = VARIANTS["postgres"].version()
-    script = tmp_path / "entrypoint.py"
-    script.write_text(languages.STORE_SCRIPT.read_text() + "\n# changed\n")
-    monkeypatch.setattr(languages, "STORE_SCRIPT", script)
+    for script in languages.SCRIPT_DIR.glob("*.py"):
+        (tmp_path / script.name).write_bytes(script.read_bytes())
+    (tmp_path / "store_entrypoint.py").write_text("# changed\n")
+    monkeypatch.setattr(languages, "SCRIPT_DIR", tmp_path)
     assert VARIANTS["postgres"].version() != postgres
     assert VARIANTS["node"].version() == before  # a language ships no store script
     monkeypatch.setattr(languages, "harness_version", lambda: "other-harness")
@@ -102,7 +103,8 @@ def test_import_changes_carry_both_labels_quoted_env_and_one_cmd():
 
 def test_go_builds_offline_without_cgo():
     env = dict(VARIANTS["go"].env)
-    assert env["GOPROXY"] == "off" and env["CGO_ENABLED"] == "0" and env["GOTOOLCHAIN"] == "local"
+    assert env["GOPROXY"] == f"file://{languages.GOPROXY_DIR}" and env["GOSUMDB"] == "off"
+    assert env["CGO_ENABLED"] == "0" and env["GOTOOLCHAIN"] == "local"
     assert env["GOCACHE"].startswith("/tmp/")  # the only writable place at run time
 
 
@@ -111,7 +113,7 @@ def test_the_dockerfile_of_a_store_installs_ships_labels_and_drops_root():
     lines = text.splitlines()
     assert lines[0] == "FROM assessor-sandbox:latest"
     assert "apt-get install -y --no-install-recommends postgresql-15" in text
-    assert f"COPY entrypoint.py {languages.STORE_SCRIPT_PATH}" in lines
+    assert f"COPY store_entrypoint.py {languages.STORE_SCRIPT_PATH}" in lines
     assert f"LABEL {LABEL_IMAGE}={VARIANTS['postgres'].version()}" in lines
     assert lines.index("USER 10001:10001") > lines.index(
         "RUN " + json.dumps(["python3", "-I", "-B", languages.STORE_SCRIPT_PATH, "init-postgres"])
@@ -119,7 +121,7 @@ def test_the_dockerfile_of_a_store_installs_ships_labels_and_drops_root():
     with tarfile.open(
         fileobj=io.BytesIO(variant_build.dockerfile_context(VARIANTS["postgres"]))
     ) as tar:
-        assert sorted(tar.getnames()) == ["Dockerfile", "entrypoint.py"]
+        assert sorted(tar.getnames()) == ["Dockerfile", "store_entrypoint.py"]
 
 
 def test_variant_checks_fail_only_for_required_images():
@@ -181,15 +183,15 @@ def test_build_image_all_and_default(builds):
     assert both.exit_code == 2
 
 
-def _entrypoint():
-    spec = importlib.util.spec_from_file_location("store_entrypoint", languages.STORE_SCRIPT)
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, languages.SCRIPT_DIR / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_the_redis_seed_runs_one_quoted_command_a_line():
-    entrypoint = _entrypoint()
+    entrypoint = _script("store_entrypoint")
     sent = []
 
     class Client:
@@ -212,3 +214,32 @@ def test_the_redis_seed_runs_one_quoted_command_a_line():
 
 def test_the_cli_offers_every_row():
     assert set(sandbox.cli.VARIANT_NAMES) == set(VARIANTS)
+
+
+def test_the_go_proxy_publishes_a_module_and_stubs_what_it_requires(tmp_path, monkeypatch):
+    import zipfile
+
+    goproxy = _script("goproxy")
+    source = tmp_path / "src" / "github.com" / "Lib" / "pq"
+    (source / "nested").mkdir(parents=True)
+    (source / "vendor").mkdir()
+    mod = "module github.com/Lib/pq\n\nrequire (\n\tgithub.com/x/testify v1.5.1 // indirect\n)\n"
+    (source / "go.mod").write_text(mod)
+    (source / "conn.go").write_text("package pq\n")
+    (source / "nested" / "go.mod").write_text("module github.com/Lib/pq/nested\n")
+    (source / "vendor" / "v.go").write_text("package v\n")
+    monkeypatch.setattr(goproxy, "GOCODE", str(tmp_path / "src"))
+    monkeypatch.setattr(goproxy, "debian_version", lambda directory: "v1.10.7")
+    out = tmp_path / "proxy"
+    assert goproxy.main([str(out), "github.com/Lib/pq"]) == 0
+    published = out / "github.com" / "!lib" / "pq" / "@v"
+    assert (published / "list").read_text() == "v1.10.7\n"
+    assert (published / "v1.10.7.mod").read_text() == mod
+    with zipfile.ZipFile(published / "v1.10.7.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "github.com/Lib/pq@v1.10.7/conn.go",
+            "github.com/Lib/pq@v1.10.7/go.mod",
+        ]
+    stub = out / "github.com" / "x" / "testify" / "@v"
+    assert (stub / "v1.5.1.mod").read_text() == "module github.com/x/testify\n"
+    assert not (stub / "v1.5.1.zip").exists()
