@@ -18,29 +18,14 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from assessor.extensions import db
-from assessor.models import (
-    AssessmentShare,
-    AttemptStatus,
-    Role,
-    ShareAccess,
-    Submission,
-    SubmissionKind,
-    SubmissionStatus,
-)
-from assessor.services import attempts
-from assessor.services.invitations import issue_token
-from tests.factories import make_assessment, make_attempt, make_user, make_version
-
 from .candidates import enter
+from .world import LIVE_TOKEN, OTHER_TOKEN, enter_world
 
 OK, LOGIN, FORBIDDEN, HIDDEN = "ok", "login", "forbidden", "hidden"
 STAFF_ROLES = ("author", "stranger", "viewer", "editor", "owner", "admin")
 ROLES = ("anonymous", *STAFF_ROLES, "intruder", "candidate")
 # A candidate's grant is no staff login: staff routes send either candidate to sign in.
 GRANTS_SIGN_IN = {"intruder": LOGIN, "candidate": LOGIN}
-LIVE_TOKEN = "world-live-token-" + "l" * 28  # the candidate's attempt, started
-OTHER_TOKEN = "world-other-token-" + "o" * 27  # another candidate's attempt, the intruder's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,82 +96,6 @@ def everyone(method: str, path: str, outcome: str, data: Any = None) -> Route:
 INTERVIEWERS = {"stranger", "viewer", "editor", "owner", "admin"}
 
 
-def build_world() -> dict[str, Any]:
-    """Create one of everything a staff route may act on; return names -> objects and ids."""
-    people = {
-        "admin": make_user(Role.ADMIN),
-        "author": make_user(Role.AUTHOR),
-        "owner": make_user(Role.INTERVIEWER),
-        "viewer": make_user(Role.INTERVIEWER),
-        "editor": make_user(Role.INTERVIEWER),
-        "stranger": make_user(Role.INTERVIEWER),
-    }
-    code = make_version("world-code")
-    design = make_version(
-        "world-design",
-        kind="design",
-        manifest=[],
-        files={"starter": {"answer.md": "# Answer\n"}, "tests": {}},
-        meta={"editable": ["answer.md"]},
-    )
-    design.rubric = [{"id": "scale", "title": "Scaling", "points": 5, "guidance": "Shards."}]
-    assessment = make_assessment(people["owner"], versions=[code, design])
-    db.session.add_all(
-        [
-            AssessmentShare(assessment_id=assessment.id, user_id=people["viewer"].id),
-            AssessmentShare(
-                assessment_id=assessment.id,
-                user_id=people["editor"].id,
-                access=ShareAccess.EDITOR,
-            ),
-        ]
-    )
-    attempt = make_attempt(assessment, status=AttemptStatus.SUBMITTED)
-    submission = Submission(
-        attempt_id=attempt.id,
-        item_id=assessment.items[0].id,
-        kind=SubmissionKind.FINAL,
-        status=SubmissionStatus.GRADED,
-        files={"solution.py": "def f():\n    return 1\n"},
-        score=1.0,
-        max_score=4.0,
-    )
-    db.session.add(submission)
-    target = make_user(Role.INTERVIEWER)  # a staff member an admin acts upon
-    invitation = make_attempt(assessment)  # not started, with a link staff can copy
-    issue_token(invitation)
-    live = make_attempt(assessment, token=LIVE_TOKEN)
-    other = make_attempt(assessment, token=OTHER_TOKEN)
-    attempts.start(live.id)
-    attempts.start(other.id)
-    run = Submission(
-        attempt_id=live.id,
-        item_id=assessment.items[0].id,
-        kind=SubmissionKind.RUN,
-        status=SubmissionStatus.GRADED,
-        files={"solution.py": "def f():\n    return 1\n"},
-    )
-    db.session.add(run)
-    db.session.commit()
-    return {
-        "people": people,
-        "assessment": assessment.id,
-        "attempt": attempt.id,
-        "item": assessment.items[0].id,
-        "design_item": assessment.items[1].id,
-        "submission": submission.id,
-        "challenge": "world-code",
-        "version": code.id,
-        "user": target.id,
-        "invitation": invitation.id,
-        "live": live.id,
-        "live_token": LIVE_TOKEN,
-        "live_run": run.id,
-        "rest": "work",  # a page path after an old-style link
-        "no_link": "not-a-valid-link",
-    }
-
-
 def classify(response) -> str:
     """Map a response to OK, LOGIN, FORBIDDEN, HIDDEN or the raw status."""
     status = response.status_code
@@ -203,13 +112,10 @@ def classify(response) -> str:
 
 
 def check(app, client, auth, route: Route, role: str) -> None:
-    """Request `route` as `role` in a fresh world and assert the table's expectation."""
-    with app.app_context():
-        world = build_world()
-        if role in STAFF_ROLES:
-            email = world["people"][role].email
+    """Request `route` as `role` in a pristine world and assert the table's expectation."""
+    world = enter_world(app)
     if role in STAFF_ROLES:
-        auth.login(email)
+        auth.login(world["emails"][role])
     elif role in ("intruder", "candidate"):
         enter(client, OTHER_TOKEN if role == "intruder" else LIVE_TOKEN)
     path = route.path.format(**world)

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from . import roles
-from .roles import assessment_reader, assessment_writer, case_id, cases, check, role_only
+from .roles import (
+    INTERVIEWERS,
+    assessment_reader,
+    assessment_writer,
+    case_id,
+    cases,
+    check,
+    role_only,
+)
 
 pytestmark = pytest.mark.matrix
 
-INTERVIEWERS = roles.INTERVIEWERS
 COMPOSED = {
     "title": "Round two",
     "duration_minutes": "45",
@@ -45,18 +51,6 @@ ROUTES = [
     ),
     assessment_writer("POST", "/assessments/{assessment}/sharing/{viewer_id}/remove"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _the_viewer_id(monkeypatch):
-    """Name the viewer share's user id in the shared world (without editing roles.py)."""
-    build = roles.build_world
-
-    def build_world():
-        world = build()
-        return world | {"viewer_id": world["people"]["viewer"].id}
-
-    monkeypatch.setattr(roles, "build_world", build_world)
 
 
 @pytest.mark.parametrize(("route", "role"), cases(ROUTES), ids=case_id)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assessor.services import library_sync
-
-from . import roles
 from .roles import case_id, cases, check, role_only, staff
 
 pytestmark = pytest.mark.matrix
@@ -21,18 +18,6 @@ ROUTES = [
     role_only("GET", "/catalog/sync/{sync_run}", AUTHORS),
     role_only("GET", "/catalog/sync/{sync_run}/status", AUTHORS),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _a_sync_run(monkeypatch):
-    """Add a recorded library sync to the shared world (without editing roles.py)."""
-    build = roles.build_world
-
-    def build_world():
-        world = build()
-        return world | {"sync_run": library_sync._open(world["people"]["author"].id, None, "web")}
-
-    monkeypatch.setattr(roles, "build_world", build_world)
 
 
 @pytest.mark.parametrize(("route", "role"), cases(ROUTES), ids=case_id)
