@@ -131,12 +131,15 @@ def app(app_config):
     """Create and configure a new app instance with an empty schema for each test."""
     from assessor import create_app
     from assessor.extensions import db
+    from tests.compiled_templates import TEMPLATE_CODES
+    from tests.database_images import create_schema
 
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODES
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.drop_all()
-        db.create_all()
+    create_schema(app)
     yield app
     with app.app_context():
         db.session.remove()
