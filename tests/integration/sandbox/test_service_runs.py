@@ -141,6 +141,48 @@ def test_a_service_answering_500_is_not_ready(backend):
     assert "it answered with status 503" in result.detail
 
 
+def test_a_service_over_its_memory_limit_is_memory_exceeded(backend):
+    result = sandbox.run(service_job(start="python3 -c 'x = bytearray(2 * 10**9)'"), backend)
+    assert result.status is STATUS.MEMORY_EXCEEDED, result.detail
+    assert "the candidate's code hit the 256 MB limit" in result.detail
+
+
+def test_a_go_service_is_built_then_run_from_the_scratch_space(backend, docker_client):
+    from sandbox.image import ensure_language_image
+
+    ensure_language_image("go", client=docker_client, progress=lambda m: print(f"[go] {m}"))
+    main = """package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+"""
+    tests = """
+        import requests
+        def test_health():
+            assert requests.get("http://127.0.0.1:8080/health", timeout=10).text == "ok"
+    """
+    files = {"go.mod": "module app\n\ngo 1.19\n", "main.go": main}
+    job = service_job(
+        tests=tests,
+        files=files,
+        language="go",
+        build="go build -o /tmp/work/app .",
+        start="/tmp/work/app",
+        startup_s=120.0,
+    )
+    result = sandbox.run(job, backend)
+    assert result.status is STATUS.COMPLETED, result.detail + result.candidate_tail
+    assert outcomes(result) == {"test_health": "passed"}
+
+
 def test_a_service_crashing_mid_run_fails_its_tests_only(backend):
     routes = """
         def crash():
