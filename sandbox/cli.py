@@ -37,7 +37,8 @@ def _progress() -> object:
     "--offline/--dockerfile",
     default=True,
     help="Build from this machine's Debian mirror with debootstrap (default), or from "
-    "sandbox/image/Dockerfile where a registry is reachable.",
+    "sandbox/image/Dockerfile where a registry is reachable (with --language: a Dockerfile "
+    "generated from the row, on top of the current default image).",
 )
 @click.option(
     "--language",

@@ -139,6 +139,14 @@ def build_variant(client, row: Variant, method: str, directory: Path, progress, 
             client, row, cache_dir=directory, progress=progress, refresh_base=refresh_base
         )
     else:
+        # The image inherits the default image's harness: it must be this code's.
+        from . import image_status
+
+        status, label = image_status(client, default_image())
+        if status != "current":
+            raise ImageBuildFailed(
+                f"{default_image()} is {status} (label {label}): build the default image first"
+            )
         _stream_build(
             client,
             progress,

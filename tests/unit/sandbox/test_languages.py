@@ -243,3 +243,11 @@ def test_the_go_proxy_publishes_a_module_and_stubs_what_it_requires(tmp_path, mo
     stub = out / "github.com" / "x" / "testify" / "@v"
     assert (stub / "v1.5.1.mod").read_text() == "module github.com/x/testify\n"
     assert not (stub / "v1.5.1.zip").exists()
+
+
+def test_a_dockerfile_build_refuses_a_stale_default_image(tmp_path):
+    from sandbox.errors import ImageBuildFailed
+
+    client = FakeClient({recipe.default_image(): {recipe.LABEL_HARNESS: "0000-old"}})
+    with pytest.raises(ImageBuildFailed, match="build the default image first"):
+        variant_build.build_variant(client, VARIANTS["node"], "dockerfile", tmp_path, print, False)
