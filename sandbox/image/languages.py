@@ -39,6 +39,7 @@ class Variant:
     command: tuple[str, ...] = ()  # the image's CMD; empty: the harness's
     prune: tuple[str, ...] = ()  # globs of root fs entries never used in a sandbox, left out
     files: tuple[str, ...] = ()  # scripts of this folder shipped to SCRIPTS_IN_IMAGE
+    links: tuple[tuple[str, str], ...] = ()  # (path, target) symbolic links added to the root fs
     notes: str = ""
 
     @property
@@ -65,7 +66,15 @@ class Variant:
         digest = hashlib.sha256(f"variant {VARIANT_RECIPE}\n{harness_version()}\n".encode())
         digest.update(
             repr(
-                (self.kind, self.packages, self.env, self.setup, self.command, self.prune)
+                (
+                    self.kind,
+                    self.packages,
+                    self.env,
+                    self.setup,
+                    self.command,
+                    self.prune,
+                    self.links,
+                )
             ).encode()
         )
         for name in self.files:
@@ -84,8 +93,10 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "node",
             "language",
-            # Debian's node finds its packages under /usr/share/nodejs: require("pg") works.
             packages=("nodejs", "node-pg", "node-redis"),
+            # Debian's node finds its packages under /usr/share/nodejs for require() only; both
+            # require() and `import` look in /node_modules last, from any folder.
+            links=(("/node_modules", "/usr/share/nodejs"),),
         ),
         Variant(
             "go",

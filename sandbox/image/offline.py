@@ -171,11 +171,13 @@ def compose(
     out: Path,
     extra: dict[str, bytes] | None = None,
     prune: tuple[str, ...] = (),
+    links: tuple[tuple[str, str], ...] = (),
 ) -> None:
     """Write the image's root fs: the base, the sandbox user, the libraries, the harness.
 
     `extra` maps absolute paths to the contents of further (executable) files to ship;
-    base entries matching a `prune` glob (e.g. "./usr/lib/*/libLLVM-*") are left out.
+    base entries matching a `prune` glob (e.g. "./usr/lib/*/libLLVM-*") are left out;
+    `links` adds (path, target) symbolic links.
     """
     accounts = {
         "./etc/passwd": f"{SANDBOX_USER}:x:{SANDBOX_UID}:{SANDBOX_UID}::/tmp:/usr/sbin/nologin\n",
@@ -207,6 +209,10 @@ def compose(
             info, stream = _file_entry("." + path, data)
             info.mode = 0o755
             dst.addfile(info, stream)
+        for path, target in links:
+            link = _root_owned(tarfile.TarInfo("." + path))
+            link.type, link.linkname, link.mode = tarfile.SYMTYPE, target, 0o777
+            dst.addfile(link)
         for path in sorted(libs.rglob("*")):
             dst.add(path, f"{site}/{path.relative_to(libs)}", recursive=False, filter=_root_owned)
         dst.addfile(_dir_entry(f"{site}/{HARNESS_MODULE}"))

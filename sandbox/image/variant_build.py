@@ -60,7 +60,7 @@ def build_variant_offline(
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix="image-") as tmp:
         rootfs = Path(tmp, "rootfs.tar")
         progress(f"root fs: {row.name} base + sandbox user + libraries + harness")
-        compose(base, libs, rootfs, extra_files(row), row.prune)
+        compose(base, libs, rootfs, extra_files(row), row.prune, row.links)
         progress(f"docker import as {repository}:{staging_tag}")
         client.api.import_image_from_file(
             str(rootfs), repository=repository, tag=staging_tag, changes=changes
@@ -107,6 +107,7 @@ def dockerfile(row: Variant, base: str | None = None) -> str:
             f"{packages} && rm -rf /var/lib/apt/lists/*"
         )
     lines += [f"COPY {name} {SCRIPTS_IN_IMAGE}/{name}" for name in row.files]
+    lines += [f"RUN ln -s {target} {path}" for path, target in row.links]
     lines += [f"ENV {key}={_quoted(value)}" for key, value in row.env]
     if row.setup:
         lines.append("RUN " + json.dumps(list(row.setup)))

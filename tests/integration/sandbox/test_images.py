@@ -108,6 +108,9 @@ def test_the_node_image_is_labelled_and_runs_node_hardened(docker_client, node_i
     modules = "require('pg'); require('redis'); console.log('found')"
     done = _docker("run", "--rm", *HARDENED, node_image, "node", "-e", modules)
     assert done.stdout.strip() == "found", done.stderr
+    esm = "import pg from 'pg'; import { createClient } from 'redis'; console.log(typeof pg.Client)"
+    done = _docker("run", "--rm", *HARDENED, node_image, "node", "--input-type=module", "-e", esm)
+    assert done.stdout.strip() == "function", done.stderr
     done = _docker("run", "--rm", *HARDENED, node_image, "python3", "-c", INSIDE)
     assert done.stdout.split(" ", 1) == [str(SANDBOX_UID), "['lo'] True\n"], done.stderr
 

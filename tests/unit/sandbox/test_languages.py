@@ -251,3 +251,26 @@ def test_a_dockerfile_build_refuses_a_stale_default_image(tmp_path):
     client = FakeClient({recipe.default_image(): {recipe.LABEL_HARNESS: "0000-old"}})
     with pytest.raises(ImageBuildFailed, match="build the default image first"):
         variant_build.build_variant(client, VARIANTS["node"], "dockerfile", tmp_path, print, False)
+
+
+def test_compose_prunes_links_and_ships_a_row_s_files(tmp_path):
+    from sandbox.image.offline import compose
+
+    base = tmp_path / "base.tar"
+    with tarfile.open(base, "w") as archive:
+        for name, data in (("./etc/passwd", b""), ("./etc/group", b""), ("./big/llvm.so", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    (tmp_path / "libs").mkdir()
+    out = tmp_path / "out.tar"
+    row = VARIANTS["node"]
+    extra = {"/usr/local/lib/assessor/x.py": b"print(1)\n"}
+    compose(base, tmp_path / "libs", out, extra, ("./big/*",), row.links)
+    with tarfile.open(out) as archive:
+        members = {member.name: member for member in archive}
+    assert "./big/llvm.so" not in members and "./etc/passwd" in members
+    assert members["./node_modules"].issym()
+    assert members["./node_modules"].linkname == "/usr/share/nodejs"
+    assert members["./usr/local/lib/assessor/x.py"].mode == 0o755
+    assert members["./usr/local/lib/assessor"].isdir()
