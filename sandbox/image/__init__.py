@@ -13,14 +13,26 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import EngineUnavailable, ImageBuildFailed
-from .languages import LABEL_IMAGE, LANGUAGES, STORES, Variant, variant, variant_of_image
+from .languages import (
+    FAILED_PREFIXES,
+    LABEL_IMAGE,
+    LANGUAGES,
+    READY_LINE,
+    STORES,
+    Variant,
+    variant,
+    variant_of_image,
+)
 from .recipe import LABEL_HARNESS, PACKAGE_DIR, default_image, harness_version
 
 __all__ = [
+    "FAILED_PREFIXES",
     "LABEL_HARNESS",
     "LABEL_IMAGE",
     "LANGUAGES",
+    "READY_LINE",
     "STORES",
+    "Variant",
     "build_image",
     "cache_dir",
     "default_image",
@@ -32,6 +44,7 @@ __all__ = [
     "image_status",
     "language_image",
     "store_image",
+    "variant",
 ]
 
 METHODS = ("offline", "dockerfile")

@@ -6,6 +6,7 @@ Python) plus the row's Debian packages, environment and optional one-time setup 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,9 @@ STORE_SCRIPT_PATH = f"{SCRIPTS_IN_IMAGE}/store_entrypoint.py"
 GOPROXY_DIR = "/usr/share/assessor/goproxy"
 # Debian's Go libraries the go image serves as modules: PostgreSQL and Redis clients.
 GO_MODULES = ("github.com/lib/pq", "github.com/gomodule/redigo")
+# A store's entrypoint prints exactly one of these on stdout (the server logs to stderr).
 READY_LINE = "assessor-store: ready"
-PGDATA = "/var/lib/assessor/pgdata"
+FAILED_PREFIXES = ("assessor-store: seed failed: ", "assessor-store: start failed: ")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Variant:
     prune: tuple[str, ...] = ()  # globs of root fs entries never used in a sandbox, left out
     files: tuple[str, ...] = ()  # scripts of this folder shipped to SCRIPTS_IN_IMAGE
     links: tuple[tuple[str, str], ...] = ()  # (path, target) symbolic links added to the root fs
-    notes: str = ""
+    port: int | None = None  # a store's port on the run's loopback
 
     @property
     def image(self) -> str:
@@ -64,19 +66,7 @@ class Variant:
         if self.name == "python":
             return harness_version()
         digest = hashlib.sha256(f"variant {VARIANT_RECIPE}\n{harness_version()}\n".encode())
-        digest.update(
-            repr(
-                (
-                    self.kind,
-                    self.packages,
-                    self.env,
-                    self.setup,
-                    self.command,
-                    self.prune,
-                    self.links,
-                )
-            ).encode()
-        )
+        digest.update(repr(dataclasses.astuple(self)).encode())  # every field of the row
         for name in self.files:
             digest.update(f"\0{name}\0".encode() + (SCRIPT_DIR / name).read_bytes())
         return digest.hexdigest()[:20]
@@ -89,7 +79,7 @@ def _store_command(*args: str) -> tuple[str, ...]:
 VARIANTS: dict[str, Variant] = {
     row.name: row
     for row in (
-        Variant("python", "language", notes="the default sandbox image"),
+        Variant("python", "language"),  # the default sandbox image
         Variant(
             "node",
             "language",
@@ -157,6 +147,7 @@ VARIANTS: dict[str, Variant] = {
                 "./etc/postgresql/*/main*",
             ),
             setup=_store_command("init-postgres"),
+            port=5432,
             files=("store_entrypoint.py",),
             command=_store_command("postgres"),
         ),
@@ -165,6 +156,7 @@ VARIANTS: dict[str, Variant] = {
             "store",
             packages=("redis-server",),
             command=_store_command("redis"),
+            port=6379,
             files=("store_entrypoint.py",),
         ),
     )

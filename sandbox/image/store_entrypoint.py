@@ -4,8 +4,9 @@
 Runs in the store images as the sandbox user, with a read-only root and a tmpfs at /tmp:
     entrypoint.py postgres | redis     serve (the image's CMD)
     entrypoint.py init-postgres        initialise the cluster (once, when the image is built)
-stdout carries exactly one line, `assessor-store: ready` or `assessor-store: seed failed: ...`;
-the server's own log goes to stderr.
+The seed is read until EOF (close stdin; an empty stdin seeds nothing). stdout then carries
+exactly one line: `assessor-store: ready`, or `assessor-store: seed failed: <reason>` or
+`assessor-store: start failed: <reason>` and exit 1. The server's own log goes to stderr.
 """
 
 import glob
@@ -44,6 +45,8 @@ def init_postgres():
     os.setgroups([])
     os.setgid(SANDBOX_UID)
     os.setuid(SANDBOX_UID)
+    # trust: the server listens only on the run's private loopback, which only the run's own
+    # containers share; there is no password to keep from anyone.
     initdb = [pg_bin("initdb"), "-D", PGDATA, "-U", "postgres", "--auth=trust"]
     # 1 MB WAL segments: the directory each run copies stays small.
     subprocess.run([*initdb, "-E", "UTF8", "--locale=C.UTF-8", "--wal-segsize=1"], check=True)
@@ -57,7 +60,7 @@ def start_postgres():
     shutil.copytree(PGDATA, RUN_PGDATA)
     os.chmod(RUN_PGDATA, 0o700)
     options = {
-        "listen_addresses": HOST,
+        "listen_addresses": HOST,  # loopback only, were a network ever attached by mistake
         "port": "5432",
         "unix_socket_directories": TMP,
         # A run's database lives minutes in memory: durability only costs time.
@@ -104,6 +107,8 @@ def seed_postgres(seed):
 
 def start_redis():
     """Start Redis on loopback, nothing persisted; return the server process."""
+    # Bound to loopback only, were a network ever attached by mistake; protected mode off
+    # because the tests connect without a password over that loopback.
     command = ["redis-server", "--bind", HOST, "--port", "6379", "--save", "", "--appendonly"]
     command += ["no", "--dir", TMP, "--protected-mode", "no", "--daemonize", "no"]
     return subprocess.Popen(command, stdout=sys.stderr)

@@ -210,6 +210,7 @@ def test_the_redis_seed_runs_one_quoted_command_a_line():
     with pytest.raises(entrypoint.SeedFailed, match="line 1: No closing quotation"):
         entrypoint.seed_redis('SET a "1\n', Client)
     assert entrypoint.main(["nonsense"]) == 2
+    assert entrypoint.READY == image_api.READY_LINE  # the script cannot import the package
 
 
 def test_the_cli_offers_every_row():
