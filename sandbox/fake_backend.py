@@ -38,6 +38,16 @@ BOOT = (
 GRACE_S = 5.0
 
 
+_PORTS: dict[int, threading.Lock] = {}
+_PORTS_LOCK = threading.Lock()
+
+
+def _port_lock(port: int) -> threading.Lock:
+    """Return the lock that serialises this process's service runs on `port`."""
+    with _PORTS_LOCK:
+        return _PORTS.setdefault(port, threading.Lock())
+
+
 class FakeBackend(Backend):
     """Run jobs with the real harness on the host, or return `script(job)`.
 
@@ -64,8 +74,15 @@ class FakeBackend(Backend):
         """Run `job` in local subprocesses, or return the scripted result."""
         if self.script is not None:
             return self.script(job)
-        if job.service is not None and job.service.datastores:
+        if job.service is None:
+            return self._run(job)
+        if job.service.datastores:
             raise InvalidJob("the fake backend runs no datastores: use the docker backend")
+        # Services listen on the host's one loopback: two runs on a port would test each other's.
+        with _port_lock(job.service.port):
+            return self._run(job)
+
+    def _run(self, job: Job) -> Result:
         with tempfile.TemporaryDirectory(prefix="sandbox-fake-") as tmp:
             lib = Path(tmp, "lib")
             shutil.copytree(HARNESS_DIR, lib / "sandbox_harness", ignore=_no_cache)
