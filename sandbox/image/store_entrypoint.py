@@ -29,6 +29,14 @@ HOST = "127.0.0.1"
 START_S = 30.0
 
 
+PG_HBA = """\
+local all all trust
+host app app 127.0.0.1/32 trust
+host all all 127.0.0.1/32 reject
+host all all ::1/128 reject
+"""
+
+
 class SeedFailed(Exception):
     """The challenge's seed did not apply."""
 
@@ -51,8 +59,21 @@ def init_postgres():
     # 1 MB WAL segments: the directory each run copies stays small.
     subprocess.run([*initdb, "-E", "UTF8", "--locale=C.UTF-8", "--wal-segsize=1"], check=True)
     sql = "CREATE ROLE app LOGIN;\nCREATE DATABASE app OWNER app;\n"
-    single = [pg_bin("postgres"), "--single", "-D", PGDATA, "-F", "template1"]
-    subprocess.run(single, input=sql, text=True, check=True, stdout=subprocess.DEVNULL)
+    single = [pg_bin("postgres"), "--single", "-D", PGDATA, "-F"]
+    subprocess.run(
+        [*single, "template1"], input=sql, text=True, check=True, stdout=subprocess.DEVNULL
+    )
+    # Statement statistics for tests that judge work done (calls, buffers), in a schema the
+    # superuser owns: `app` owns `public`, and could otherwise drop the view and forge one.
+    stats = (
+        "CREATE SCHEMA stats;\nCREATE EXTENSION pg_stat_statements SCHEMA stats;\n"
+        "GRANT USAGE ON SCHEMA stats TO app;\n"
+    )
+    subprocess.run([*single, "app"], input=stats, text=True, check=True, stdout=subprocess.DEVNULL)
+    # Over TCP only `app` may log in: the superuser is reachable through the store's own
+    # socket alone, so the candidate's service cannot reset statistics or run server programs.
+    with open(os.path.join(PGDATA, "pg_hba.conf"), "w") as handle:
+        handle.write(PG_HBA)
 
 
 def start_postgres():
@@ -72,6 +93,8 @@ def start_postgres():
         "dynamic_shared_memory_type": "mmap",  # no reliance on /dev/shm
         "huge_pages": "off",
         "jit": "off",  # the image leaves LLVM out; short test queries never gain from it
+        "shared_preload_libraries": "pg_stat_statements",
+        "pg_stat_statements.track": "all",
     }
     command = [pg_bin("postgres"), "-D", RUN_PGDATA]
     for key, value in options.items():

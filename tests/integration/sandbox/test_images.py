@@ -145,6 +145,51 @@ def test_a_second_container_reaches_the_store_over_the_shared_loopback(store, sa
     assert done.stdout.strip() == "2", done.stderr
 
 
+ATTACKS = """\
+import psycopg
+
+
+def refused(sql, conninfo="postgresql://app@127.0.0.1:5432/app"):
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as db:
+            db.execute(sql)
+    except psycopg.Error:
+        return True
+    return False
+
+
+with psycopg.connect("postgresql://app@127.0.0.1:5432/app", autocommit=True) as db:
+    db.execute("SELECT count(*) FROM products").fetchone()
+    calls = db.execute(
+        "SELECT sum(calls) FROM stats.pg_stat_statements WHERE query LIKE '%FROM products%'"
+    ).fetchone()[0]
+print(calls >= 1)
+print(refused("SELECT 1", "postgresql://postgres@127.0.0.1:5432/app"))
+print(refused("SELECT 1", "postgresql://postgres@127.0.0.1:5432/postgres"))
+print(refused("SELECT stats.pg_stat_statements_reset()"))
+print(refused("DROP VIEW stats.pg_stat_statements"))
+print(refused("DROP EXTENSION pg_stat_statements"))
+print(refused("ALTER SYSTEM SET shared_preload_libraries = ''"))
+"""
+
+
+def test_statement_statistics_are_there_and_the_service_cannot_forge_them(store, sandbox_image):
+    """The tests judge work done from pg_stat_statements; `app` can read it, never reset it."""
+    name, _ = store
+    hardened = [option for option in HARDENED if option != "--network=none"]
+    done = _docker(
+        "run",
+        "--rm",
+        f"--network=container:{name}",
+        *hardened,
+        sandbox_image,
+        "python3",
+        "-c",
+        ATTACKS,
+    )
+    assert done.stdout.split() == ["True"] * 7, done.stdout + done.stderr
+
+
 def test_a_broken_seed_is_reported_and_ends_the_store(postgres_image):
     done = _docker("run", "-i", "--rm", *HARDENED, postgres_image, input="SELECT nonsense FROM;\n")
     assert done.returncode == 1
