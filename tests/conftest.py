@@ -132,19 +132,14 @@ def app(app_config):
     from assessor import create_app
     from assessor.extensions import db
     from tests.compiled_templates import TEMPLATE_CODES
-    from tests.database_images import create_schema
+    from tests.fresh_databases import create_schema
 
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = TEMPLATE_CODES
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-    create_schema(app)
+    create_schema(app)  # on PostgreSQL, the next test's empties what this one leaves
     yield app
     with app.app_context():
         db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
         db.engine.dispose()
 
 

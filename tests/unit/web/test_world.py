@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from assessor import create_app
 from assessor.extensions import db
 from assessor.models import User
-from tests.database_images import create_schema
+from tests.fresh_databases import create_schema
 
 from .world import enter_world
 

@@ -24,8 +24,8 @@ from assessor.models import (
 )
 from assessor.services import attempts, library_sync
 from assessor.services.invitations import issue_token
-from tests.database_images import capture, restore, sqlite_file
 from tests.factories import make_assessment, make_attempt, make_user, make_version
+from tests.fresh_databases import capture, restore, sqlite_file
 
 LIVE_TOKEN = "world-live-token-" + "l" * 28  # the candidate's attempt, started
 OTHER_TOKEN = "world-other-token-" + "o" * 27  # another candidate's attempt, the intruder's
