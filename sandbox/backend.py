@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar, NamedTuple
 
 from .errors import BackendNotFound
@@ -30,6 +30,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def check(self) -> list[Check]:
         """Return the health checks `doctor` prints for this backend."""
+
+    def prepare(  # noqa: B027 - optional hook: only a container engine has images to build
+        self, variants: Sequence[str], progress: Callable[[str], None] | None = None
+    ) -> None:
+        """Make the images of these variants (languages, datastores) ready before runs need them."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections the backend holds."""

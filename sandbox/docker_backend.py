@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 
@@ -82,6 +83,15 @@ class DockerBackend(Backend):
                 except docker.errors.DockerException as exc:
                     raise EngineUnavailable(f"cannot reach the Docker engine: {exc}") from exc
             return self._client
+
+    def prepare(
+        self, variants: Sequence[str], progress: Callable[[str], None] | None = None
+    ) -> None:
+        """Build the images of these variants that are missing or stale (cached: seconds)."""
+        from .image import ensure_image
+
+        for variant in dict.fromkeys(variants):
+            ensure_image(variant=variant, client=self.client, progress=progress)
 
     def close(self) -> None:
         """Drain the pool, finish removals, and close the engine connection (if ours)."""

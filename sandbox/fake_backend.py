@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .backend import Backend, Check
-from .errors import InvalidJob
+from .errors import InfrastructureError, InvalidJob
 from .model import Job, Result
 from .output import OutputCollector
 from .verdict import CandidateObservation, Observation, build_result
@@ -46,6 +47,16 @@ def _port_lock(port: int) -> threading.Lock:
     """Return the lock that serialises this process's service runs on `port`."""
     with _PORTS_LOCK:
         return _PORTS.setdefault(port, threading.Lock())
+
+
+def _check_port_free(port: int) -> None:
+    """Refuse to run when something else listens on the port: its answers would be graded."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise InfrastructureError(
+                f"port {port} is taken on this host; the fake backend runs services on the "
+                "host's own loopback (the docker backend gives each run its own)"
+            )
 
 
 class FakeBackend(Backend):
@@ -80,6 +91,7 @@ class FakeBackend(Backend):
             raise InvalidJob("the fake backend runs no datastores: use the docker backend")
         # Services listen on the host's one loopback: two runs on a port would test each other's.
         with _port_lock(job.service.port):
+            _check_port_free(job.service.port)
             return self._run(job)
 
     def _run(self, job: Job) -> Result:

@@ -118,6 +118,10 @@ class ChallengeKindPlugin(abc.ABC):
         """Say why `build_job` built no run for these files (they score nothing)."""
         return "the submission holds nothing to run"
 
+    def image_variants(self, material: Material) -> tuple[str, ...]:
+        """Return the sandbox image variants (languages, datastores) beyond the default one."""
+        return ()
+
     def languages(self, material: Material) -> tuple[str, ...]:
         """Return the languages a candidate picks from; empty when there is nothing to pick."""
         return ()

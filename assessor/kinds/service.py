@@ -53,6 +53,10 @@ class ServiceKind(PythonModuleKind):
         """Return the languages a candidate may pick, in the challenge's order."""
         return tuple(material.options.get("languages", {}))
 
+    def image_variants(self, material: Material) -> tuple[str, ...]:
+        """Return the images a run needs: each allowed language's and each datastore's."""
+        return (*self.languages(material), *material.options.get("services", []))
+
     def unrunnable_reason(self, candidate: Mapping[str, str]) -> str:
         """Say why nothing ran: no language was chosen, or the files mix languages."""
         if not candidate:
@@ -153,7 +157,9 @@ class ServiceKind(PythonModuleKind):
     ) -> list[dict[str, Any]]:
         """Run the reference in every language; all must pass the same tests."""
         manifest: list[dict[str, Any]] | None = None
-        for language in self.languages(Material.of_spec(spec)):
+        material = Material.of_spec(spec)
+        backend.prepare(self.image_variants(material))
+        for language in self.languages(material):
             found = super().trusted_manifest(self._one(spec, language), backend, image)
             if manifest is not None and [m["id"] for m in found] != [m["id"] for m in manifest]:
                 raise ReferenceFailed(f"the {LANGUAGES[language]} reference runs other tests")
@@ -165,7 +171,10 @@ class ServiceKind(PythonModuleKind):
     def validate(self, spec, backend, image, *, progress=lambda _: None, parallel=1) -> Report:
         """Prove the challenge in every allowed language: reference, starter and wrong ones."""
         checks, runs, manifest = [], [], ()
-        for language in self.languages(Material.of_spec(spec)):
+        material = Material.of_spec(spec)
+        # Only the images this challenge needs are built (cached: seconds when current).
+        backend.prepare(self.image_variants(material), progress)
+        for language in self.languages(material):
             one = self._one(spec, language)
             report = prove(
                 one, self.runner(one, backend, image), progress=progress, parallel=parallel
