@@ -37,6 +37,7 @@ IMAGE_MODULES = {
     "sqlalchemy",
     "greenlet",
     "typing_extensions",
+    "graphql",
     "sandbox_harness",
     "sandbox",
     "tests",

@@ -83,7 +83,7 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "node",
             "language",
-            packages=("nodejs", "node-pg", "node-redis"),
+            packages=("nodejs", "node-pg", "node-redis", "node-graphql"),
             # Debian's node finds its packages under /usr/share/nodejs for require() only; both
             # require() and `import` look in /node_modules last, from any folder.
             links=(("/node_modules", "/usr/share/nodejs"),),
