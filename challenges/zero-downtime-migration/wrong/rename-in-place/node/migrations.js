@@ -12,27 +12,6 @@ const STATE_DDL = `CREATE TABLE IF NOT EXISTS public.tenant_migrations (
   expanded boolean NOT NULL DEFAULT false,
   old_code_retired boolean NOT NULL DEFAULT false)`;
 
-const syncFunction = (s) => `CREATE OR REPLACE FUNCTION ${s}.users_sync_name() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' AND NEW.name IS NULL
-     OR TG_OP = 'UPDATE' AND NEW.name IS NOT DISTINCT FROM OLD.name
-        AND (NEW.first_name IS DISTINCT FROM OLD.first_name
-             OR NEW.last_name IS DISTINCT FROM OLD.last_name) THEN
-    NEW.name := CASE WHEN NEW.last_name = '' THEN NEW.first_name
-                     ELSE NEW.first_name || ' ' || NEW.last_name END;
-  ELSIF TG_OP = 'INSERT' OR NEW.name IS DISTINCT FROM OLD.name THEN
-    NEW.first_name := split_part(NEW.name, ' ', 1);
-    NEW.last_name := substr(NEW.name, length(split_part(NEW.name, ' ', 1)) + 2);
-  END IF;
-  RETURN NEW;
-END $$`;
-
-const backfill = (s) => `UPDATE ${s}.users
-SET first_name = split_part(name, ' ', 1),
-    last_name = substr(name, length(split_part(name, ' ', 1)) + 2)
-WHERE id IN (SELECT id FROM ${s}.users WHERE first_name IS NULL ORDER BY id LIMIT $1)`;
-
 class Conflict extends Error {
   constructor(code, message) {
     super(message);
@@ -81,25 +60,21 @@ async function ddlWithRetry(client, statements) {
 }
 
 async function expand(client, tenant) {
-  if ((await state(client, tenant)).contracted) {
-    const n = await client.query(
-      `INSERT INTO public.tenant_migrations (tenant, expanded) VALUES ($1, true)
-       ON CONFLICT (tenant) DO NOTHING`, [tenant],
-    );
-    if (!n.rowCount) return 0;
-  }
   const s = ident(tenant);
-  await ddlWithRetry(client, [
-    // Nullable, no default: a catalog-only change, no table rewrite.
-    `ALTER TABLE ${s}.users RENAME COLUMN name TO first_name`,
-    `ALTER TABLE ${s}.users ADD COLUMN last_name text`,
-    `UPDATE ${s}.users SET last_name = substr(first_name, length(split_part(first_name, ' ', 1)) + 2),
-       first_name = split_part(first_name, ' ', 1)`,
-  ]);
-  return (await client.query(`SELECT count(*)::int AS n FROM ${s}.users`)).rows[0].n;
+  // "Expand" by renaming in place: the old column becomes first_name, last_name is split off.
+  if (!(await state(client, tenant)).contracted) {
+    await ddlWithRetry(client, [
+      `ALTER TABLE ${s}.users RENAME COLUMN name TO first_name`,
+      `ALTER TABLE ${s}.users ADD COLUMN last_name text`,
+    ]);
+  }
   let done = 0;
-  for (;;) { // outside a transaction: each batch commits on its own
-    const { rowCount } = await client.query(backfill(s), [BATCH]);
+  for (;;) {
+    const { rowCount } = await client.query(
+      `UPDATE ${s}.users SET last_name = substr(first_name, length(split_part(first_name, ' ', 1)) + 2),
+         first_name = split_part(first_name, ' ', 1)
+       WHERE id IN (SELECT id FROM ${s}.users WHERE last_name IS NULL ORDER BY id LIMIT $1)`, [BATCH],
+    );
     if (rowCount === 0) break;
     done += rowCount;
   }
