@@ -63,9 +63,7 @@ def test_limit_validation(http):
         assert resp.status_code == 422, (body, resp.text)
         assert resp.json()["error"]["code"] == "validation_error"
     for raw in ("not json", "[1, 2]"):
-        resp = http.put(
-            f"/limits/{key}", data=raw, headers={"Content-Type": "application/json"}
-        )
+        resp = http.put(f"/limits/{key}", data=raw, headers={"Content-Type": "application/json"})
         assert resp.status_code == 400, (raw, resp.text)
         assert resp.json()["error"]["code"] == "bad_request"
     # Nothing invalid was stored: the key still has the default limit.

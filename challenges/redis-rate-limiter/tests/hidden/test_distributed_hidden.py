@@ -1,6 +1,7 @@
 """Hidden tests: two instances (ports 8080 and 8081) and concurrent clients share one quota."""
 
-import threading
+import http.client
+import socket
 import time
 import uuid
 
@@ -58,36 +59,50 @@ def test_instances_share_limits_and_quota(urls):
     assert hit(first, key).headers["X-RateLimit-Remaining"] == "0"
 
 
+def connect(port):
+    """Return a connection the service already serves (its thread or task waiting for a request)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    response.read()
+    if response.will_close:  # an HTTP/1.0 server: a fresh connection, then
+        sock.close()
+        sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    return sock
+
+
 def burst(urls, key, clients):
-    """Send one request per client at once (connections opened first); return the statuses."""
-    sessions = [requests.Session() for _ in range(clients)]
-    for i, session in enumerate(sessions):
-        session.get(urls[i % 2] + "/health", timeout=15)  # a warm connection per client
-    barrier = threading.Barrier(clients)
-    statuses = [None] * clients
-
-    def client(i):
-        barrier.wait()
-        statuses[i] = hit(urls[i % 2], key, sessions[i]).status_code
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for session in sessions:
-        session.close()
+    """Open every connection, write one request on each back to back, then read the answers."""
+    request = (
+        "POST /api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Api-Key: {key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sockets = [connect(int(urls[i % 2].rsplit(":", 1)[1])) for i in range(clients)]
+    # Written within a millisecond or so: every request is in flight while the others are.
+    for sock in sockets:
+        sock.sendall(request)
+    statuses = []
+    for sock in sockets:
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        statuses.append(response.status)
+        response.read()
+        sock.close()
     return statuses
 
 
 @pytest.mark.points(6)
 @pytest.mark.skill("concurrency")
 def test_concurrent_clients_never_exceed_the_quota(urls):
-    for _ in range(4):
+    allowed = []
+    for _ in range(6):
         key = new_key()
         set_limit(urls[0], key, 15, 60000)
         statuses = burst(urls, key, 48)
-        assert sorted(statuses) == [200] * 15 + [429] * 33, statuses
+        assert set(statuses) <= {200, 429}, statuses
+        allowed.append(statuses.count(200))
+    assert allowed == [15] * 6, f"allowed of 48 simultaneous requests, capacity 15: {allowed}"
 
 
 @pytest.mark.points(4)
