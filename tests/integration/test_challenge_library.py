@@ -36,6 +36,16 @@ def test_the_library_has_the_promised_breadth():
         assert needed in skills, f"no challenge exercises {needed}"
 
 
+def test_service_challenges_cover_every_language_and_datastore():
+    services = [s for s in map(read_challenge, FOLDERS) if s.kind == "service"]
+    assert len(services) >= 6
+    languages = {name for s in services for name in s.options["languages"]}
+    assert languages == {"python", "node", "go", "java"}
+    assert any(set(s.options["languages"]) == languages for s in services), "none allows all four"
+    stores = {store for s in services for store in s.options["services"]}
+    assert stores == {"postgres", "redis"}
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])

@@ -18,11 +18,12 @@ def test_validate_json_reports_each_challenge(runner):
     report = json.loads(result.stdout)
     assert report["ok"] is True
     by_slug = {c["slug"]: c for c in report["challenges"]}
-    assert set(by_slug) == {"mini-adder", "mini-design", "mini-http-api"}
+    assert set(by_slug) == {"mini-adder", "mini-design", "mini-http-api", "mini-service"}
     assert {slug: c["kind"] for slug, c in by_slug.items()} == {
         "mini-adder": "code",
         "mini-design": "design",
         "mini-http-api": "http-api",
+        "mini-service": "service",
     }
     assert [c["name"] for c in by_slug["mini-design"]["checks"]] == ["format", "rubric", "answer"]
     runs = {r["name"]: r for r in by_slug["mini-adder"]["runs"]}
@@ -53,9 +54,9 @@ def test_sync_then_list(ctx, runner):
     assert result.exit_code == 0, result.output
     assert "mini-adder" in result.output and "created" in result.output
     again = runner.invoke(args=["challenges", "sync", str(FIXTURES)])
-    assert again.output.count("unchanged") == 3
+    assert again.output.count("unchanged") == 4
     slugs = {c.slug for c in db.session.scalars(select(Challenge))}
-    assert slugs == {"mini-adder", "mini-design", "mini-http-api"}
+    assert slugs == {"mini-adder", "mini-design", "mini-http-api", "mini-service"}
     listed = runner.invoke(args=["challenges", "list"])
     assert "mini-adder" in listed.output and "active" in listed.output
     assert "http-api" in listed.output
