@@ -70,6 +70,9 @@ def test_limit_validation(http):
     assert http.get(f"/limits/{key}").json() == {"key": key, "capacity": 10, "window_ms": 60000}
     resp = http.put(f"/limits/{key}", json={"capacity": 100000, "window_ms": 86400000})
     assert resp.status_code == 200, resp.text
+    resp = http.put("/limits/a:b", json={"capacity": 5, "window_ms": 1000})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"]["code"] == "invalid_api_key"
 
 
 @pytest.mark.points(2)
