@@ -49,14 +49,22 @@ def _port_lock(port: int) -> threading.Lock:
         return _PORTS.setdefault(port, threading.Lock())
 
 
+PORT_FREE_WAIT_S = 5.0  # the previous run's service may still be ending
+
+
 def _check_port_free(port: int) -> None:
     """Refuse to run when something else listens on the port: its answers would be graded."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
+    deadline = time.monotonic() + PORT_FREE_WAIT_S
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        if time.monotonic() >= deadline:
             raise InfrastructureError(
                 f"port {port} is taken on this host; the fake backend runs services on the "
                 "host's own loopback (the docker backend gives each run its own)"
             )
+        time.sleep(0.05)
 
 
 class FakeBackend(Backend):

@@ -36,15 +36,18 @@ def _listed(client, query=""):
 @pytest.mark.parametrize(
     ("query", "slugs"),
     [
-        ("", ["mini-adder", "mini-design", "mini-http-api"]),
+        ("", ["mini-adder", "mini-design", "mini-service", "mini-http-api"]),
         ("?skill=sql", ["mini-adder"]),
         ("?skill=system-design", ["mini-design"]),
         ("?kind=http-api", ["mini-http-api"]),
         ("?difficulty=medium", ["mini-design"]),
-        ("?minutes=15", ["mini-adder", "mini-http-api"]),
-        ("?q=greet", ["mini-http-api"]),
+        ("?minutes=15", ["mini-adder", "mini-service", "mini-http-api"]),
+        ("?q=greet", ["mini-service", "mini-http-api"]),
         ("?skill=api-design&kind=code", ["mini-adder"]),
-        ("?skill=nonsense&kind=nope&minutes=x", ["mini-adder", "mini-design", "mini-http-api"]),
+        (
+            "?skill=nonsense&kind=nope&minutes=x",
+            ["mini-adder", "mini-design", "mini-service", "mini-http-api"],
+        ),
     ],
 )
 def test_filters_narrow_the_library(client, interviewer, synced, query, slugs):
@@ -54,7 +57,7 @@ def test_filters_narrow_the_library(client, interviewer, synced, query, slugs):
 def test_filter_choices_come_from_the_library_and_the_kind_registry(client, interviewer, synced):
     html = client.get("/catalog/").get_data(as_text=True)
     kinds = re.search(r'<select id="kind".*?</select>', html, re.S)[0]
-    assert re.findall(r'value="([\w-]+)"', kinds) == ["code", "http-api", "design"]
+    assert re.findall(r'value="([\w-]+)"', kinds) == ["code", "http-api", "design", "service"]
     skills = re.search(r'<select id="skill".*?</select>', html, re.S)[0]
     assert re.findall(r'value="([\w-]+)"', skills) == ["api-design", "sql", "system-design"]
 
@@ -62,7 +65,7 @@ def test_filter_choices_come_from_the_library_and_the_kind_registry(client, inte
 def test_retired_challenges_leave_the_catalog(client, interviewer, synced):
     synced["mini-design"].challenge.retired_at = synced["mini-design"].created_at
     db.session.commit()
-    assert _listed(client) == ["mini-adder", "mini-http-api"]
+    assert _listed(client) == ["mini-adder", "mini-service", "mini-http-api"]
     page = client.get("/catalog/challenges/mini-design").get_data(as_text=True)
     assert "This challenge was retired" in page and "Add to a new assessment" not in page
 

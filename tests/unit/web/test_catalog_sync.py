@@ -40,15 +40,17 @@ def test_sync_library_runs_the_sync_and_shows_its_report(client, author):
         ("mini-adder", "created"),
         ("mini-design", "created"),
         ("mini-http-api", "created"),
+        ("mini-service", "created"),
     }
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "3 new challenge" in page and "Sync again" in page
+    assert "4 new challenge" in page and "Sync again" in page
     status = client.get(f"/catalog/sync/{run.id}/status").get_json()
-    assert status["state"] == "finished" and status["done"] == status["total"] == 3
+    assert status["state"] == "finished" and status["done"] == status["total"] == 4
     assert {c.slug for c in db.session.scalars(select(Challenge))} == {
         "mini-adder",
         "mini-design",
         "mini-http-api",
+        "mini-service",
     }
     # The new versions are recorded as the author's, and the run in the audit log.
     synced = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "challenge.sync"))
@@ -101,6 +103,7 @@ def test_a_failing_reference_is_a_folder_error(client, author, app):
     assert {r.slug: r.action for r in run.errors} == {
         "mini-adder": "reference_failed",
         "mini-http-api": "reference_failed",
+        "mini-service": "reference_failed",
     }
 
 
@@ -123,7 +126,7 @@ def test_a_run_is_never_executed_twice(ctx, author):
     backend = sandbox.FakeBackend()
     first = library_sync.execute(run_id, FIXTURES, backend, "unused")
     again = library_sync.execute(run_id, FIXTURES, backend, "unused")
-    assert len(first) == 3 and again == []
+    assert len(first) == 4 and again == []
 
 
 def test_the_cli_sync_is_recorded_and_shown(ctx, runner, client, author):
