@@ -61,7 +61,7 @@ def test_author_syncs_then_interviewer_composes_and_shares(library_platform, new
     author.get_by_role("button", name="Sync library").click()
     # The worker syncs; the page follows it and shows the report without a manual reload.
     author.get_by_role("button", name="Sync again").wait_for(timeout=120_000)
-    assert author.get_by_text("3 of 3 folders: 3 new challenges.").is_visible()
+    assert author.get_by_text("4 of 4 folders: 4 new challenges.").is_visible()
     shots(author, "sync-report")
 
     page = new_page()
