@@ -5,33 +5,15 @@ from __future__ import annotations
 import time
 
 from .errors import ImageMissing, ImageStale, InfrastructureError
+from .image import FAILED_PREFIXES, READY_LINE, language_image, store_image
+from .image.languages import variant_of_image
 from .output import OutputCollector
 
-READY_LINE = b"assessor-store: ready"
-FAILED_LINE = b"assessor-store: seed failed"
+__all__ = ["StoreLog", "await_ready", "language_image", "store_image", "verify_variant"]
+
 STORE_READY_S = 30.0  # a copied cluster starts in about a second; a seed may take longer
 STORE_LOG_KB = 64
 BUILD_HINT = "run `assessor sandbox build-image`"
-
-
-def language_image(name: str) -> str:
-    """Return the image the candidate's service runs in (python: the default image)."""
-    try:
-        from .image import language_image as named
-    except ImportError:  # the image package names them the same way
-        from .image.recipe import default_image
-
-        return default_image() if name == "python" else f"assessor-sandbox-{name}:latest"
-    return named(name)
-
-
-def store_image(kind: str) -> str:
-    """Return the image of a datastore."""
-    try:
-        from .image import store_image as named
-    except ImportError:
-        return f"assessor-store-{kind}:latest"
-    return named(kind)
 
 
 def verify_variant(api, image: str) -> str:
@@ -44,10 +26,6 @@ def verify_variant(api, image: str) -> str:
         raise ImageMissing(
             f"the sandbox image {image!r} is not on the engine (it is never pulled); {BUILD_HINT}"
         ) from None
-    try:
-        from .image.languages import variant_of_image
-    except ImportError:
-        return attrs["Id"]
     row = variant_of_image(image)
     if row is not None:
         label = ((attrs.get("Config") or {}).get("Labels") or {}).get(row.label)
@@ -84,14 +62,17 @@ def await_ready(kind: str, log: StoreLog, timeout_s: float = STORE_READY_S) -> N
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        seen = bytes(log.stdout)
+        seen = bytes(log.stdout).decode("utf-8", "replace")
         if READY_LINE in seen:
             return
-        if FAILED_LINE in seen:
+        seed_failed, start_failed = FAILED_PREFIXES
+        if seed_failed in seen:
             raise InfrastructureError(
                 f"the {kind} datastore's seed failed (a bug in the challenge's fixture):\n"
                 f"{log.text()}"
             )
+        if start_failed in seen:
+            raise InfrastructureError(f"the {kind} datastore did not start:\n{log.text()}")
         if log.eof:
             raise InfrastructureError(f"the {kind} datastore ended before ready:\n{log.text()}")
         time.sleep(0.02)
