@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from assessor.kinds.base import ProblemSink
+from sandbox.service import STORE_PORTS as PORT_OF_STORE
 
 # A language is a data row: its label for people; the sandbox maps the name to an image.
 LANGUAGES: dict[str, str] = {"python": "Python", "node": "Node.js", "go": "Go", "java": "Java"}
 STORES: dict[str, str] = {"postgres": "PostgreSQL", "redis": "Redis"}
 # The seed of each datastore, under tests/ (it never reaches the candidate's container).
 SEEDS = {"postgres": "fixtures/postgres.sql", "redis": "fixtures/redis.txt"}
-STORE_PORTS = {5432: "postgres", 6379: "redis"}
+STORE_PORTS = {port: store for store, port in PORT_OF_STORE.items()}
 LANGUAGE_KEYS = {"build", "start", "port", "ready"}
 DEFAULT_READY = "/"
 DEFAULT_STARTUP_S = 90

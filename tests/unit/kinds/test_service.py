@@ -108,3 +108,12 @@ def test_the_fake_backend_refuses_a_port_someone_else_listens_on(spec):
         result = sandbox.run(job, sandbox.FakeBackend())
     assert result.status is sandbox.RunStatus.INFRASTRUCTURE_ERROR
     assert f"port {port} is taken" in result.detail
+
+
+def test_the_kind_offers_exactly_the_languages_and_stores_the_sandbox_has_images_for():
+    from assessor.kinds.service_options import LANGUAGES, STORES
+    from sandbox.image import LANGUAGES as IMAGE_LANGUAGES
+    from sandbox.image import STORES as IMAGE_STORES
+
+    assert set(LANGUAGES) == set(IMAGE_LANGUAGES)
+    assert set(STORES) == set(IMAGE_STORES)
