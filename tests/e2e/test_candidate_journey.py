@@ -16,6 +16,7 @@ from assessor.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from tests.e2e.conftest import paste
 from tests.integration.platform import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
@@ -34,18 +35,6 @@ def type_solution(page) -> None:
     page.keyboard.type("def add(a: int, b: int) -> int:")
     page.keyboard.press("Enter")  # the editor indents the body by itself
     page.keyboard.type("return a + b")
-
-
-def paste(page, text: str) -> None:
-    page.evaluate(
-        """(text) => {
-            const data = new DataTransfer();
-            data.setData("text/plain", text);
-            document.querySelector("#editor .cm-content").dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
-        }""",
-        text,
-    )
 
 
 def test_take_the_assessment_from_link_to_graded(platform, new_page, shots):

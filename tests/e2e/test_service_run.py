@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessor.models import Submission, SubmissionKind
-from tests.e2e.conftest import CHALLENGES, PASSWORD, Platform
+from tests.e2e.conftest import CHALLENGES, PASSWORD, Platform, paste
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 
@@ -33,18 +33,6 @@ def service_platform(tmp_path_factory) -> Iterator[Platform]:
         yield running
     finally:
         running.stop()
-
-
-def paste(page, text: str) -> None:
-    page.evaluate(
-        """(text) => {
-            const data = new DataTransfer();
-            data.setData("text/plain", text);
-            document.querySelector("#editor .cm-content").dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
-        }""",
-        text,
-    )
 
 
 def test_a_node_service_goes_from_the_editor_to_a_graded_report(service_platform, new_page, shots):
