@@ -90,6 +90,10 @@ def _languages(
         if not any(path.startswith(f"{name}/") for path in starter):
             problem("starter/", f"has no {name}/ folder for the {LANGUAGES[name]} starter", where)
         resolved[name] = entry
+    ports = {row["port"] for row in resolved.values() if row["port"]}
+    if len(ports) > 1:
+        # One hidden suite serves every language: it reaches the service on one port.
+        problem(file, f"every language must use the same port, got {sorted(ports)}", "languages")
     for path in starter:
         if path.split("/", 1)[0] not in declared:
             problem(f"starter/{path}", "lies outside every declared language's folder", None)

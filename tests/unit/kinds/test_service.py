@@ -72,6 +72,10 @@ def test_validation_asks_the_backend_for_the_images_first(spec):
         ("languages: {python: {start: x, port: 8080, ready: health}}", "must be an HTTP path"),
         ("languages: {python: {start: x, port: 8080}}\nservices: [mysql]", "unknown datastore"),
         ("languages: {python: {start: x, port: 8080}}\nstartup_s: 1", "from 5 to 900"),
+        (
+            "languages: {python: {start: x, port: 8080}, node: {start: y, port: 8081}}",
+            "every language must use the same port",
+        ),
     ],
 )
 def test_bad_service_fields_are_each_reported(tmp_path, yaml, message):
